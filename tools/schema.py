@@ -1,0 +1,67 @@
+"""Plain data records the tools produce and consume (no graph knowledge).
+
+Every box is ``[x1, y1, x2, y2]`` in integer pixels of the *original* image. The graph's
+state reuses these records, so a tool's output goes into the state unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Box = list[int]
+"""``[x1, y1, x2, y2]`` integer pixels of the original image, x2 > x1 and y2 > y1."""
+
+ElementKind = Literal[
+    "text_input", "textarea", "select", "checkbox", "radio", "button", "upload", "date"
+]
+Action = Literal["input_text", "select_option", "check", "uncheck", "upload_file", "click"]
+
+
+class TextBlock(BaseModel):
+    """One line of text found by OCR."""
+
+    text: str = Field(description="The recognised text, as read.")
+    bbox: Box = Field(description="Axis-aligned box around the text.")
+    confidence: float = Field(ge=0.0, le=1.0, description="Recogniser score.")
+    image_id: str = Field(default="", description="Which input image the text is on.")
+
+
+class Element(BaseModel):
+    """One UI control found on the image (an editable region or a button)."""
+
+    kind: ElementKind = Field(description="What sort of control it is.")
+    bbox: Box = Field(description="The editable region (for a checkbox: the box itself).")
+    label: str | None = Field(default=None, description="The label text that names it.")
+    label_bbox: Box | None = Field(default=None, description="Where that label is.")
+    option: str | None = Field(
+        default=None, description="For a checkbox/radio: the option text beside it (e.g. 男)."
+    )
+    placeholder: str | None = Field(default=None, description="Text printed inside the region.")
+    editable: bool = Field(default=True, description="False for buttons and static text.")
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0, description="Detection confidence.")
+    image_id: str = Field(default="", description="Which input image it is on.")
+    source: str = Field(default="layout", description="Who found it: layout | model | hybrid.")
+
+
+class UserDatum(BaseModel):
+    """One value the user supplied, with the canonical key it belongs to."""
+
+    key: str = Field(description="Canonical field key from the lexicon (name, id_number, …), or a free label.")
+    value: str = Field(description="The value exactly as the user gave it.")
+    source: Literal["request", "profile"] = Field(description="Where the value came from.")
+    raw_label: str | None = Field(default=None, description="How the user named it, if they did.")
+    span: tuple[int, int] | None = Field(
+        default=None, description="Character span of the value in the request text."
+    )
+
+
+class Validation(BaseModel):
+    """The result of checking one value against the rules for its key."""
+
+    valid: bool | None = Field(description="True/False; None when no rule applies.")
+    message: str | None = Field(default=None, description="Why it failed (or a note).")
+    normalized: str | None = Field(
+        default=None, description="Canonical form when the rule defines one (ISO dates)."
+    )
