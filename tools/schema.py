@@ -6,7 +6,7 @@ state reuses these records, so a tool's output goes into the state unchanged.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -64,4 +64,36 @@ class Validation(BaseModel):
     message: str | None = Field(default=None, description="Why it failed (or a note).")
     normalized: str | None = Field(
         default=None, description="Canonical form when the rule defines one (ISO dates)."
+    )
+
+
+class ImageRef(BaseModel):
+    """One input image, stored once on disk by content hash."""
+
+    id: str = Field(description="Short id used in boxes' provenance: img1, img2, …")
+    name: str = Field(description="Where it came from (file name, 'data-uri', …).")
+    path: str = Field(description="PNG in the content-addressed store (upright RGB).")
+    sha256: str = Field(description="Hash of the source bytes: the image's identity.")
+    width: int = Field(description="Original width in pixels.")
+    height: int = Field(description="Original height in pixels.")
+    model_width: int = Field(description="Width sent to the model under the pixel budget.")
+    model_height: int = Field(description="Height sent to the model under the pixel budget.")
+
+
+class FilledField(BaseModel):
+    """One field of the answer: where it is, what goes in, and how sure we are."""
+
+    label: str = Field(description="The form's label for the field.")
+    bbox: Box = Field(description="Editable region (original pixels).")
+    value: str = Field(description="What to enter or which option to choose.")
+    action: Action = Field(description="input_text, select_option, check, …")
+    confidence: float = Field(ge=0.0, le=1.0, description="Combined detection × match score.")
+    valid: bool | None = Field(default=None, description="Validator verdict; None: no rule.")
+    message: str | None = Field(default=None, description="Why validation failed.")
+    key: str = Field(description="Canonical key the label was matched to.")
+    kind: ElementKind = Field(description="The control's kind.")
+    option: str | None = Field(default=None, description="Radio/checkbox option text.")
+    image_id: str = Field(default="img1", description="Which image the field is on.")
+    provenance: dict[str, Any] = Field(
+        default_factory=dict, description="Which element, label block and user datum it uses."
     )

@@ -1,0 +1,45 @@
+# vlcrew — every target sets up what it needs first (idempotent), so a fresh clone needs
+# only `make demo` or `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+
+.PHONY: setup system-deps demo test lint bench clean
+
+setup: system-deps $(STAMP)
+
+# System packages, installed only when running as root and only if missing.
+system-deps:
+	@if [ ! -f $(CJK_FONT) ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing fonts-noto-cjk (CJK text in overlays and examples)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  else echo "warning: no CJK font; install fonts-noto-cjk for readable overlays" >&2; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -c "import graph.builder, rapidocr_onnxruntime, cv2" 
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/vlcrew fill examples/bank_account_zh.png \
+	  --request "$$(cat examples/bank_account_zh.request.txt)" --out out/bank_account_zh --json
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check graph agents tools server tests bench examples
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m bench.fill_accuracy
+
+clean:
+	rm -rf out bench/out .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,148 @@
+"""Feedback node: assemble the answer — fields, missing, suggestion, overlay, scripts.
+
+It runs last (also after a fatal ingest error, so a bad input still gets an answer that says
+what was wrong), writes the overlay and the automation scripts, and ends the chat turn with a
+short summary in the user's language. Personal data is masked in that summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from agents.records import Answer, Plan, StepReport
+from agents.settings import settings_of
+from tools.blobstore import default_root, open_image
+from tools.masking import mask_value
+from tools.overlay import render_overlay
+from tools.schema import FilledField, ImageRef, TextBlock
+from tools.script_export import playwright_script, pyautogui_script, values_json
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _plan_rows(plan: Plan | None, reports: dict[str, StepReport], own: str | None) -> list[dict]:
+    rows = []
+    for s in plan.steps if plan else []:
+        report = reports.get(s.id)
+        status = "done" if s.id == own else (report.status if report else "pending")
+        row: dict[str, Any] = {"id": s.id, "agent": s.agent, "instruction": s.instruction,
+                               "depends_on": s.depends_on, "status": status}
+        if report:
+            row.update(backend=report.backend, seconds=round(report.seconds, 2))
+            if report.message:
+                row["message"] = report.message
+        rows.append(row)
+    return rows
+
+
+def suggestion_for(fields: list[FilledField], missing: list[str], zh: bool) -> str:
+    """What the user should do next, in their language."""
+    bad = [f for f in fields if f.valid is False]
+    unsure = [f for f in fields if f.valid is not False and f.confidence < 0.5]
+    parts = []
+    if zh:
+        parts.append(f"已为 {len(fields)} 个字段找到要填写的内容。")
+        if missing:
+            parts.append(f"缺少 {len(missing)} 项信息：{'、'.join(missing)}，请补充后再提交。")
+        for f in bad:
+            parts.append(f"「{f.label}」校验未通过：{f.message}，请核对。")
+        if unsure:
+            parts.append(f"请核对置信度较低的字段：{'、'.join(f.label for f in unsure)}。")
+        if not missing and not bad:
+            parts.append("所有字段均已填写并通过校验，可以提交。")
+    else:
+        parts.append(f"Found values for {len(fields)} field(s).")
+        if missing:
+            parts.append(f"Missing {len(missing)}: {', '.join(missing)} — please provide them "
+                         "before submitting.")
+        for f in bad:
+            parts.append(f"'{f.label}' failed validation: {f.message}; please check it.")
+        if unsure:
+            parts.append(f"Check the low-confidence fields: {', '.join(f.label for f in unsure)}.")
+        if not missing and not bad:
+            parts.append("Every field is filled and valid; ready to submit.")
+    return " ".join(parts)
+
+
+def _out_dir(configured: str, images: list[ImageRef], fields: list[FilledField]) -> Path:
+    if configured:
+        return Path(configured)
+    digest = hashlib.sha256(
+        ("".join(i.sha256 for i in images) + json.dumps([f.model_dump() for f in fields],
+                                                         default=str)).encode()
+    ).hexdigest()[:16]
+    return default_root().parent / "runs" / digest
+
+
+def _write_artifacts(out: Path, images: list[ImageRef], fields: list[FilledField],
+                     missing: list[str], title: str) -> tuple[dict[str, str], str]:
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    for ref in images:
+        mine = [f for f in fields if f.image_id == ref.id]
+        overlay = render_overlay(open_image(ref.path), mine, missing, title)
+        name = "overlay.png" if len(images) == 1 else f"overlay_{ref.id}.png"
+        overlay.save(out / name)
+        files.setdefault("overlay", str(out / name))
+        files[f"overlay_{ref.id}"] = str(out / name)
+    script = playwright_script(fields)
+    (out / "fill_playwright.py").write_text(script, encoding="utf-8")
+    (out / "values.json").write_text(values_json(fields), encoding="utf-8")
+    files["playwright"] = str(out / "fill_playwright.py")
+    files["values"] = str(out / "values.json")
+    if images:
+        size = (images[0].width, images[0].height)
+        (out / "fill_pyautogui.py").write_text(pyautogui_script(fields, size), encoding="utf-8")
+        files["pyautogui"] = str(out / "fill_pyautogui.py")
+    return files, script
+
+
+def _summary(answer: Answer, zh: bool) -> str:
+    if any(e.fatal for e in answer.errors):
+        return "; ".join(e.message for e in answer.errors if e.fatal)
+    if answer.task == "read_text":
+        return answer.text
+    lines = [answer.suggestion]
+    for f in answer.fields:
+        lines.append(f"- {f.label}: {mask_value(f.key, f.value)} ({f.action}, {f.confidence:.2f})")
+    if answer.overlay:
+        lines.append(("标注图：" if zh else "Overlay: ") + answer.overlay)
+    return "\n".join(lines)
+
+
+async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+    """The answer and the assistant's closing message."""
+    ctx = settings_of(runtime)
+    plan: Plan | None = state.get("plan")
+    step = state.get("step")
+    request = state.get("request", "")
+    zh = bool(_CJK.search(request))
+    errors = list(state.get("errors", []))
+    fields: list[FilledField] = list(state.get("fields", []))
+    missing: list[str] = list(state.get("missing", []))
+    images: list[ImageRef] = list(state.get("images", []))
+    warnings = list(state.get("warnings", []))
+    answer = Answer(
+        task=plan.task if plan else "form_fill", backend=state.get("backend", "offline"),
+        plan=_plan_rows(plan, state.get("step_reports", {}), step.id if step else None),
+        fields=fields, missing=missing, warnings=warnings, errors=errors,
+    )
+    fatal = any(e.fatal for e in errors)
+    if not fatal and answer.task == "read_text":
+        blocks: list[TextBlock] = state.get("ocr", [])
+        answer.text = "\n".join(b.text for b in blocks)
+        answer.suggestion = (f"读到 {len(blocks)} 行文字。" if zh
+                             else f"Read {len(blocks)} line(s) of text.")
+    elif not fatal:
+        answer.suggestion = suggestion_for(fields, missing, zh)
+        out = _out_dir(ctx.out_dir, images, fields)
+        title = ("待填写字段" if zh else "Fields to fill") + f" · {answer.backend}"
+        answer.files, answer.script = _write_artifacts(out, images, fields, missing, title)
+        answer.overlay = answer.files.get("overlay")
+    return {"answer": answer, "messages": [AIMessage(content=_summary(answer, zh))]}

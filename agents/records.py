@@ -1,0 +1,70 @@
+"""Records the agents exchange through the state: the plan, step reports, errors, the answer.
+
+They are plain pydantic models with no graph knowledge, so agents can build them and the
+graph's state schema (``graph/state.py``) can hold them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.schema import FilledField
+
+AgentName = Literal["ocr", "gui", "data_mapping", "feedback"]
+TaskKind = Literal["form_fill", "read_text"]
+StepStatus = Literal["pending", "done", "failed", "skipped"]
+Backend = Literal["offline", "vllm"]
+
+
+class Step(BaseModel):
+    """One node of the plan's DAG."""
+
+    id: str = Field(description="Step id, s1, s2, …")
+    agent: AgentName = Field(description="Which expert node runs it.")
+    instruction: str = Field(description="What the expert is asked to do.")
+    depends_on: list[str] = Field(default_factory=list, description="Steps that must end first.")
+
+
+class Plan(BaseModel):
+    """The planner's decomposition of the request."""
+
+    task: TaskKind = Field(description="The kind of task recognised.")
+    steps: list[Step] = Field(description="The steps, a DAG through depends_on.")
+
+
+class StepReport(BaseModel):
+    """How one step ended."""
+
+    status: StepStatus = Field(description="done, failed, or skipped.")
+    backend: Backend = Field(description="Which engine produced the step's output.")
+    seconds: float = Field(default=0.0, description="Wall time the step took.")
+    attempts: int = Field(default=1, description="How many times it was tried.")
+    message: str | None = Field(default=None, description="Summary or the failure reason.")
+
+
+class StepError(BaseModel):
+    """A failure, kept beside everything other steps produced."""
+
+    step: str = Field(description="Step id, or the node name for non-plan nodes (ingest).")
+    message: str = Field(description="One line a user can act on.")
+    fatal: bool = Field(default=False, description="True when no answer can be made.")
+    kind: str = Field(default="error", description="bad_input | no_data | error.")
+
+
+class Answer(BaseModel):
+    """The run's answer (DESIGN.md 'Answer JSON'; keys are stable)."""
+
+    task: str
+    backend: str
+    plan: list[dict[str, Any]] = Field(default_factory=list)
+    fields: list[FilledField] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    suggestion: str = ""
+    script: str = ""
+    overlay: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[StepError] = Field(default_factory=list)
+    files: dict[str, str] = Field(default_factory=dict, description="Artefacts written.")
+    text: str = Field(default="", description="read_text: the text in reading order.")

@@ -1,0 +1,58 @@
+"""Builds and compiles the vlcrew graph.
+
+``START → ingest → planner → dispatch ─Send→ experts (parallel when independent) → dispatch
+… → END``. ``build_graph`` lets tests and embedders swap nodes and pass a checkpointer;
+``graph`` is the compiled default that ``langgraph.json`` points at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+
+from agents.data_mapping import data_mapping
+from agents.feedback import feedback
+from agents.gui import gui
+from agents.ingest import ingest
+from agents.ocr import ocr
+from agents.planner import planner
+from graph.context import Context
+from graph.routing import EXPERTS, after_ingest, dispatch_ready
+from graph.state import InputState, OutputState, VLState
+from graph.steps import plain_node, step_node
+
+DEFAULT_NODES = {
+    "ingest": ingest, "planner": planner,
+    "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "feedback": feedback,
+}
+
+
+async def dispatch(state: dict[str, Any]) -> dict[str, Any]:
+    """No model call: the conditional edge after it sends the ready steps."""
+    return {}
+
+
+def build_graph(
+    *, nodes: Mapping[str, Any] | None = None, checkpointer: Any = None, name: str = "vlcrew",
+    **compile_kwargs: Any,
+) -> Any:
+    """Compile the graph; ``nodes`` replaces node functions by name (tests, embedding)."""
+    impl = {**DEFAULT_NODES, **(nodes or {})}
+    builder = StateGraph(VLState, context_schema=Context, input_schema=InputState,
+                         output_schema=OutputState)
+    builder.add_node("ingest", plain_node(impl["ingest"]))
+    builder.add_node("planner", plain_node(impl["planner"]))
+    builder.add_node("dispatch", dispatch)
+    for expert in EXPERTS:
+        builder.add_node(expert, step_node(impl[expert]))
+        builder.add_edge(expert, "dispatch")
+    builder.add_edge(START, "ingest")
+    builder.add_conditional_edges("ingest", after_ingest, ["planner", "feedback"])
+    builder.add_edge("planner", "dispatch")
+    builder.add_conditional_edges("dispatch", dispatch_ready, [*EXPERTS, END])
+    return builder.compile(checkpointer=checkpointer, name=name, **compile_kwargs)
+
+
+graph = build_graph()

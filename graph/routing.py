@@ -1,0 +1,34 @@
+"""Routing: who runs next. Only reads the state; never calls a node."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.graph import END
+from langgraph.types import Send
+
+EXPERTS = ("ocr", "gui", "data_mapping", "feedback")
+
+
+def after_ingest(state: dict[str, Any]) -> Literal["planner", "feedback"]:
+    """A fatal input error skips planning: feedback reports it."""
+    if any(e.fatal for e in state.get("errors", [])):
+        return "feedback"
+    return "planner"
+
+
+def dispatch_ready(state: dict[str, Any]) -> list[Send] | str:
+    """Send every step whose dependencies have ended (in parallel); END when none is left.
+
+    A dependency that failed still counts as ended: the dependent step runs with what the
+    other steps produced, so one failure never loses the rest of the work.
+    """
+    plan = state.get("plan")
+    if plan is None:
+        return END
+    ended = set(state.get("step_reports", {}))
+    ready = [s for s in plan.steps
+             if s.id not in ended and all(d in ended for d in s.depends_on)]
+    if not ready:
+        return END
+    return [Send(s.agent, {**state, "step": s}) for s in ready]

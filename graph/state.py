@@ -1,0 +1,82 @@
+"""The shared, typed blackboard every node reads and writes.
+
+Nodes return only the keys they change. Keys that parallel branches write (step reports,
+errors, warnings, reasoning) have reducers; every other key has exactly one writer. Boxes are
+``[x1, y1, x2, y2]`` integer pixels of the original image; images are referenced by path in
+a content-addressed store, never embedded as base64.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, NotRequired
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
+
+from agents.records import Answer, Backend, Plan, Step, StepError, StepReport
+from tools.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
+
+
+def merge_reports(left: dict[str, StepReport], right: dict[str, StepReport]) -> dict[str, StepReport]:
+    """Parallel steps each report their own id; later reports for an id win."""
+    return {**(left or {}), **(right or {})}
+
+
+class InputState(TypedDict):
+    """What a caller sends: the chat, optionally a profile of the user's data."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation; the last human message holds the request text and image parts."""
+    profile: NotRequired[dict[str, str]]
+    """Optional user data (label or key → value) besides what the request says."""
+
+
+class OutputState(TypedDict):
+    """What a caller gets back."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation, ending with the assistant's summary."""
+    answer: Answer
+    """The structured answer."""
+
+
+class VLState(InputState):
+    """The whole blackboard."""
+
+    request: NotRequired[str]
+    """The request text of the last human message."""
+    backend: NotRequired[Backend]
+    """The engine this run uses, decided once at ingest."""
+    images: NotRequired[list[ImageRef]]
+    """Normalised input images."""
+    plan: NotRequired[Plan | None]
+    """The planner's DAG."""
+    reasoning: Annotated[list[str], operator.add]
+    """The planner's thinking trace(s); shown, never parsed."""
+    step_reports: Annotated[dict[str, StepReport], merge_reports]
+    """Status of every step that has ended, by step id."""
+    ocr: NotRequired[list[TextBlock]]
+    """Text lines found on the images."""
+    elements: NotRequired[list[Element]]
+    """UI controls found on the images (labels linked by data mapping)."""
+    user_data: NotRequired[list[UserDatum]]
+    """Values the user supplied (request and profile)."""
+    fields: NotRequired[list[FilledField]]
+    """The mapping of user data onto the form."""
+    missing: NotRequired[list[str]]
+    """Labels of form fields the user gave no value for."""
+    answer: NotRequired[Answer]
+    """The assembled answer."""
+    warnings: Annotated[list[str], operator.add]
+    """Things the user should know (fallbacks, low confidence)."""
+    errors: Annotated[list[StepError], operator.add]
+    """Per-step failures; never erase what other steps produced."""
+
+
+class StepInput(VLState):
+    """What dispatch sends to an expert: the blackboard plus the step to run."""
+
+    step: Step
+    """The step this invocation runs."""

@@ -1,0 +1,69 @@
+"""Step bookkeeping around every node: a context is always there, and an expert's outcome
+(done or failed, seconds, backend) lands in ``step_reports`` without the expert knowing.
+
+A failing expert never takes the run down: its error is recorded against its step and the
+steps that depend on it still run with whatever the others produced.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langgraph.errors import GraphBubbleUp
+from langgraph.runtime import Runtime
+
+from agents.records import StepError, StepReport
+from graph.context import Context
+from tools.masking import mask_text
+
+log = logging.getLogger("vlcrew.steps")
+
+NodeFn = Callable[[dict[str, Any], Any], Awaitable[dict[str, Any]]]
+
+
+def with_context(runtime: Runtime[Context]) -> Runtime[Context]:
+    """The runtime, with default settings (env fallbacks) when the caller passed none."""
+    return runtime if runtime.context is not None else runtime.override(context=Context())
+
+
+def plain_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """A non-step node (ingest, planner) that still gets default settings."""
+
+    async def node(state: dict[str, Any], runtime: Runtime[Context]) -> dict[str, Any]:
+        return await fn(state, with_context(runtime))
+
+    node.__name__ = fn.__name__
+    node.__doc__ = fn.__doc__
+    return node
+
+
+def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """An expert node run for one plan step: report its status, contain its failure."""
+
+    async def node(state: dict[str, Any], runtime: Runtime[Context]) -> dict[str, Any]:
+        step = state.get("step")
+        backend = state.get("backend", "offline")
+        started = time.perf_counter()
+        try:
+            update = await fn(state, with_context(runtime))
+            status, message = "done", None
+        except GraphBubbleUp:
+            raise  # interrupts and other control flow belong to LangGraph
+        except Exception as exc:
+            log.exception("step %s (%s) failed", step.id if step else "-", fn.__name__)
+            message = mask_text(f"{fn.__name__} failed: {type(exc).__name__}: {exc}")
+            update = {"errors": [StepError(step=step.id if step else fn.__name__,
+                                           message=message)]}
+            status = "failed"
+        if step is not None:
+            update["step_reports"] = {step.id: StepReport(
+                status=status, backend=backend, seconds=time.perf_counter() - started,
+                message=message)}
+        return update
+
+    node.__name__ = fn.__name__
+    node.__doc__ = fn.__doc__
+    return node

@@ -1,0 +1,167 @@
+"""The ``vlcrew`` command line: ``vlcrew fill IMAGE... --request TEXT``.
+
+Progress goes to stderr as each node finishes; the answer goes to stdout (JSON with
+``--json``). Bad input ends with one line on stderr and a non-zero exit code, never a
+traceback: 2 bad input, 3 no usable data in the request, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_NO_DATA = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    """A user-facing error: one line, and the exit code to use."""
+
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vlcrew", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fill = sub.add_parser("fill", help="fill a form screenshot with the data in a request")
+    fill.add_argument("images", nargs="+", metavar="IMAGE", help="form screenshot(s)")
+    fill.add_argument("--request", "-r", required=True, help="what to do, with your data")
+    fill.add_argument("--profile", help="JSON file of your data (label or key → value)")
+    fill.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None,
+                      help="model backend (default auto: vLLM if it answers, else offline)")
+    fill.add_argument("--out", default="out", help="folder for overlay and scripts (out)")
+    fill.add_argument("--json", action="store_true", help="print the answer JSON on stdout")
+    return parser
+
+
+def _load_profile(path: str | None) -> dict[str, str] | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"profile not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"profile is not valid JSON: {path} ({exc})") from None
+    if not isinstance(data, dict):
+        raise CliError(f"profile must be a JSON object of label → value: {path}")
+    return {str(k): str(v) for k, v in data.items() if v is not None and str(v).strip()}
+
+
+def _progress(node: str, update: dict[str, Any]) -> str | None:
+    """One human line per finished node."""
+    if node == "ingest":
+        imgs = update.get("images") or []
+        sizes = ", ".join(f"{i.name} {i.width}×{i.height}" for i in imgs)
+        return f"ingest: {len(imgs)} image(s) {sizes}; backend {update.get('backend')}"
+    if node == "planner" and update.get("plan"):
+        plan = update["plan"]
+        return f"planner: {plan.task} → " + ", ".join(f"{s.id} {s.agent}" for s in plan.steps)
+    report = next(iter((update.get("step_reports") or {}).values()), None)
+    timing = f" ({report.seconds:.1f} s)" if report else ""
+    if report and report.status == "failed":
+        return f"{node}: FAILED{timing}: {report.message}"
+    if node == "ocr":
+        return f"ocr: {len(update.get('ocr') or [])} text lines{timing}"
+    if node == "gui":
+        return f"gui: {len(update.get('elements') or [])} controls{timing}"
+    if node == "data_mapping":
+        return (f"data_mapping: {len(update.get('user_data') or [])} values given, "
+                f"{len(update.get('fields') or [])} fields, "
+                f"{len(update.get('missing') or [])} missing{timing}")
+    if node == "feedback" and update.get("answer"):
+        return f"feedback: overlay {update['answer'].overlay}"
+    return None
+
+
+async def _run_fill(args: argparse.Namespace) -> Any:
+    from langchain_core.messages import HumanMessage
+
+    from graph.builder import graph
+    from graph.context import Context
+
+    if not args.request.strip():
+        raise CliError("empty request: say what to fill in, with your data")
+    parts: list[dict[str, Any]] = [{"type": "text", "text": args.request}]
+    for image in args.images:
+        parts.append({"type": "image_url", "image_url": {"url": str(Path(image).absolute())}})
+    inputs: dict[str, Any] = {"messages": [HumanMessage(content=parts)]}
+    profile = _load_profile(args.profile)
+    if profile:
+        inputs["profile"] = profile
+    ctx = Context(out_dir=str(Path(args.out).absolute()),
+                  **({"backend": args.backend} if args.backend else {}))
+    answer = None
+    async for chunk in graph.astream(inputs, context=ctx, stream_mode="updates"):
+        for node, update in chunk.items():
+            if not isinstance(update, dict):
+                continue
+            for warning in update.get("warnings") or []:
+                print(f"vlcrew: {warning}", file=sys.stderr)
+            line = _progress(node, update)
+            if line:
+                print(f"  {line}", file=sys.stderr)
+            answer = update.get("answer", answer)
+    return answer
+
+
+def _print_answer(answer: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    print(answer.suggestion)
+    for f in answer.fields:
+        mark = "✗" if f.valid is False else "✓"
+        print(f"  {mark} {f.label}: {f.value}  [{f.action}, {f.confidence:.2f}] {f.bbox}")
+    for label in answer.missing:
+        print(f"  · missing: {label}")
+    for name, path in answer.files.items():
+        if not name.startswith("overlay_"):
+            print(f"  {name}: {path}")
+
+
+def _exit_code(answer: Any) -> int:
+    fatal = [e for e in answer.errors if e.fatal]
+    if fatal:
+        print(f"vlcrew: error: {fatal[0].message}", file=sys.stderr)
+        return EXIT_BAD_INPUT if fatal[0].kind == "bad_input" else EXIT_ERROR
+    no_data = [e for e in answer.errors if e.kind == "no_data"]
+    if no_data:
+        print(f"vlcrew: error: {no_data[0].message}", file=sys.stderr)
+        return EXIT_NO_DATA
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        answer = asyncio.run(_run_fill(args))
+        if answer is None:
+            raise CliError("the graph ended without an answer", EXIT_ERROR)
+        code = _exit_code(answer)
+        if code in (EXIT_OK, EXIT_NO_DATA):
+            _print_answer(answer, args.json)
+        return code
+    except CliError as exc:
+        print(f"vlcrew: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("vlcrew: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, details only with -v
+        logging.getLogger("vlcrew").debug("unexpected error", exc_info=True)
+        print(f"vlcrew: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Shared test set-up: network off (loopback only), a private data dir, offline backend."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in (
+        "127.0.0.1", "::1", "localhost"
+    ):
+        raise RuntimeError(f"unit tests keep the network off: refused connect to {address!r}")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    monkeypatch.setenv("VLCREW_DATA_DIR", str(tmp_path_factory.getbasetemp() / "vlcrew-data"))
+    monkeypatch.setenv("VLCREW_BACKEND", "offline")
