@@ -32,10 +32,23 @@ def cjk_font_path() -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def sc_face_index(path: str) -> int:
+    """Index of the Simplified Chinese face in a font collection (Noto CJK: 2, not 0 = JP)."""
+    for i in range(10):
+        try:
+            name = ImageFont.truetype(path, 12, index=i).getname()[0] or ""
+        except OSError:
+            break
+        if name.endswith(" SC"):
+            return i
+    return 0
+
+
 @lru_cache(maxsize=32)
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """A font of ``size`` px that renders CJK when one is installed."""
+    """A font of ``size`` px that renders CJK (Simplified Chinese glyphs) when installed."""
     path = cjk_font_path()
     if path:
-        return ImageFont.truetype(path, size, index=0)  # index 0 of the .ttc: Simplified Chinese
+        return ImageFont.truetype(path, size, index=sc_face_index(path))
     return ImageFont.load_default(size=size)
