@@ -870,9 +870,13 @@ def _en_address(person: dict[str, str], spec: FormSpec) -> str:
     return f"{person['address']}, {person['city']}, {person['state']} {person['postcode']}"
 
 
-def build_case(c: dict[str, Any]) -> Case:
-    """Render one case definition into a :class:`Case`."""
-    rng = random.Random(f"vlcrew-corpus/{c['id']}")
+def build_case(c: dict[str, Any], variant: int = 0) -> Case:
+    """Render one case definition into a :class:`Case`.
+
+    ``variant`` 0 is the corpus the engine was tuned on; other variants draw new people,
+    phrasings, styles and orders for the same form designs (a held-out check).
+    """
+    rng = random.Random(f"vlcrew-corpus/{c['id']}" + (f"/v{variant}" if variant else ""))
     lang = c["lang"]
     spec = _build_spec(c, rng)
     person = people(lang, rng)
@@ -915,9 +919,9 @@ def build_case(c: dict[str, Any]) -> Case:
     return Case(spec=spec, request=request, profile=profile, expected=expected, truth=truth)
 
 
-def corpus() -> list[Case]:
-    """Every corpus case (≥ 24), built deterministically."""
-    return [build_case(c) for c in _CASES]
+def corpus(variant: int = 0) -> list[Case]:
+    """Every corpus case (≥ 24), built deterministically; see :func:`build_case`."""
+    return [build_case(c, variant) for c in _CASES]
 
 
 def case_record(case: Case) -> dict[str, Any]:

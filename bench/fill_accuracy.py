@@ -5,7 +5,7 @@ and compares the answer with the generator's ground truth. A predicted field cou
 correct when its box matches an expected field's box (IoU ≥ 0.5, or its centre inside a small
 radio/checkbox) and its action and normalised value agree.
 
-    python -m bench.fill_accuracy [--only ID] [--out bench/out/fill] [--json]
+    python -m bench.fill_accuracy [--variant N] [--only ID] [--out bench/out/fill] [--json]
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def run_case(case: Any, out: Path) -> tuple[dict[str, Any], float]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    cases = [c for c in corpus() if not args.only or c.spec.id in args.only]
+    cases = [c for c in corpus(args.variant) if not args.only or c.spec.id in args.only]
     out = Path(args.out)
     totals = {"correct": 0, "predicted": 0, "expected": 0}
     times, rows = [], []
@@ -104,7 +104,7 @@ async def main_async(args: argparse.Namespace) -> int:
               + (f"  missed: {s['missed']}" if s["missed"] else ""), file=sys.stderr)
     recall = totals["correct"] / totals["expected"] if totals["expected"] else 0.0
     precision = totals["correct"] / totals["predicted"] if totals["predicted"] else 0.0
-    summary = {"pages": len(cases), "fields_expected": totals["expected"],
+    summary = {"variant": args.variant, "pages": len(cases), "fields_expected": totals["expected"],
                "recall": round(recall, 4), "precision": round(precision, 4),
                "median_seconds": round(statistics.median(times), 2) if times else None,
                "max_seconds": round(max(times), 2) if times else None}
@@ -118,6 +118,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="case ids to run")
     parser.add_argument("--out", default="bench/out/fill", help="where images/overlays go")
     parser.add_argument("--json", action="store_true", help="per-case detail as JSON")
+    parser.add_argument("--variant", type=int, default=0,
+                        help="0: the tuning corpus; 1, 2, …: held-out redraws of it")
     return asyncio.run(main_async(parser.parse_args()))
 
 

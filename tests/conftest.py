@@ -27,3 +27,13 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
     monkeypatch.setenv("VLCREW_DATA_DIR", str(tmp_path_factory.getbasetemp() / "vlcrew-data"))
     monkeypatch.setenv("VLCREW_BACKEND", "offline")
+
+
+@pytest.fixture
+def example_png(tmp_path: Path) -> str:
+    """A small real PNG (content does not matter for flow tests)."""
+    from PIL import Image
+
+    path = tmp_path / "form.png"
+    Image.new("RGB", (320, 200), "white").save(path)
+    return str(path)

@@ -1,0 +1,82 @@
+"""The ``vlcrew`` command as a user runs it: exit codes and one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+from tests.test_images import png_header_only
+
+REQUEST = "我叫张三，手机13812345678，帮我填一下"
+
+
+def vlcrew(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VLCREW_DATA_DIR": str(tmp / "data"), "VLCREW_BACKEND": "offline"}
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+def make_bad(kind: str, tmp: Path) -> str:
+    path = tmp / "form.png"
+    good = (EXAMPLES / "bank_account_zh.png").read_bytes()
+    if kind == "truncated":
+        path.write_bytes(good[: len(good) // 3])
+    elif kind == "zero":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("this is not an image\n")
+    elif kind == "bomb":
+        path.write_bytes(png_header_only(30000, 30000))
+    elif kind == "missing":
+        return str(tmp / "nowhere.png")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("truncated", "truncated or corrupt image"),
+        ("zero", "empty file (0 bytes)"),
+        ("text", "not an image"),
+        ("bomb", "image too large"),
+        ("missing", "file not found"),
+    ],
+)
+def test_bad_images_exit_2_with_one_line(kind: str, message: str, tmp_path: Path) -> None:
+    proc = vlcrew("fill", make_bad(kind, tmp_path), "--request", REQUEST,
+                  "--out", str(tmp_path / "out"), tmp=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("vlcrew: error:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_empty_request_exits_2(tmp_path: Path) -> None:
+    proc = vlcrew("fill", str(EXAMPLES / "bank_account_zh.png"), "--request", "  ",
+                  tmp=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "vlcrew: error: empty request: say what to fill in, with your data"
+
+
+def test_request_with_no_usable_data_exits_3_and_lists_missing(tmp_path: Path) -> None:
+    proc = vlcrew("fill", str(EXAMPLES / "bank_account_zh.png"), "--request",
+                  "请帮我填写这个表格", "--json", "--out", str(tmp_path / "out"), tmp=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "the request gives no data to fill in" in proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["fields"] == [] and "姓名" in answer["missing"]
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_profile_exits_2(tmp_path: Path) -> None:
+    profile = tmp_path / "me.json"
+    profile.write_text("{not json")
+    proc = vlcrew("fill", str(EXAMPLES / "bank_account_zh.png"), "--request", REQUEST,
+                  "--profile", str(profile), tmp=tmp_path)
+    assert proc.returncode == 2 and "profile is not valid JSON" in proc.stderr
