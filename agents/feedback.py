@@ -18,9 +18,10 @@ from langchain_core.messages import AIMessage
 from agents.records import Answer, Plan, StepReport
 from agents.settings import settings_of
 from tools.blobstore import default_root, open_image
+from tools.mapping import element_name
 from tools.masking import mask_value
 from tools.overlay import render_overlay
-from tools.schema import FilledField, ImageRef, TextBlock
+from tools.schema import Element, FilledField, ImageRef, TextBlock
 from tools.script_export import playwright_script, pyautogui_script, values_json
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -80,13 +81,23 @@ def _out_dir(configured: str, images: list[ImageRef], fields: list[FilledField])
     return default_root().parent / "runs" / digest
 
 
+def _missing_boxes(elements: list[Element], missing: list[str], image_id: str) -> list[list[int]]:
+    """Regions of the controls whose labels are listed as missing."""
+    wanted = set(missing)
+    return [e.bbox for e in elements
+            if e.image_id == image_id and e.editable and e.kind not in ("radio", "checkbox")
+            and element_name(e) in wanted]
+
+
 def _write_artifacts(out: Path, images: list[ImageRef], fields: list[FilledField],
-                     missing: list[str], title: str) -> tuple[dict[str, str], str]:
+                     missing: list[str], elements: list[Element], title: str,
+                     lang: str) -> tuple[dict[str, str], str]:
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     for ref in images:
         mine = [f for f in fields if f.image_id == ref.id]
-        overlay = render_overlay(open_image(ref.path), mine, missing, title)
+        overlay = render_overlay(open_image(ref.path), mine, missing, title,
+                                 _missing_boxes(elements, missing, ref.id), lang)
         name = "overlay.png" if len(images) == 1 else f"overlay_{ref.id}.png"
         overlay.save(out / name)
         files.setdefault("overlay", str(out / name))
@@ -143,6 +154,8 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         answer.suggestion = suggestion_for(fields, missing, zh)
         out = _out_dir(ctx.out_dir, images, fields)
         title = ("待填写字段" if zh else "Fields to fill") + f" · {answer.backend}"
-        answer.files, answer.script = _write_artifacts(out, images, fields, missing, title)
+        answer.files, answer.script = _write_artifacts(
+            out, images, fields, missing, list(state.get("elements", [])), title,
+            "zh" if zh else "en")
         answer.overlay = answer.files.get("overlay")
     return {"answer": answer, "messages": [AIMessage(content=_summary(answer, zh))]}

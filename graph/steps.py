@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 
-from agents.records import StepError, StepReport
+from agents.records import StepError, StepReport, StepStatus
 from graph.context import Context
 from tools.masking import mask_text
 
@@ -49,7 +49,8 @@ def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
         started = time.perf_counter()
         try:
             update = await fn(state, with_context(runtime))
-            status, message = "done", None
+            status: StepStatus = "done"
+            message: str | None = None
         except GraphBubbleUp:
             raise  # interrupts and other control flow belong to LangGraph
         except Exception as exc:

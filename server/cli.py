@@ -89,7 +89,7 @@ async def _run_fill(args: argparse.Namespace) -> Any:
 
     if not args.request.strip():
         raise CliError("empty request: say what to fill in, with your data")
-    parts: list[dict[str, Any]] = [{"type": "text", "text": args.request}]
+    parts: list[str | dict[Any, Any]] = [{"type": "text", "text": args.request}]
     for image in args.images:
         parts.append({"type": "image_url", "image_url": {"url": str(Path(image).absolute())}})
     inputs: dict[str, Any] = {"messages": [HumanMessage(content=parts)]}

@@ -77,7 +77,7 @@ def test_bad_images_fail_with_clear_messages(tmp_path: Path, make, needle: str) 
 
 
 def test_missing_file_and_disabled_http() -> None:
-    with pytest.raises(ImageError, match="file not found: /no/such/form.png"):
+    with pytest.raises(ImageError, match=r"file not found: /no/such/form\.png"):
         load_image("/no/such/form.png")
     with pytest.raises(ImageError, match="http\\(s\\) images are disabled"):
         load_image("https://example.com/form.png")

@@ -118,7 +118,7 @@ def decode_image(raw: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(raw))
+            img: Image.Image = Image.open(io.BytesIO(raw))
             width, height = img.size
             if width <= 0 or height <= 0:
                 raise ImageError(f"image has no pixels: {name}")
@@ -136,7 +136,7 @@ def decode_image(raw: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) ->
         raise ImageError(f"image too large (decompression bomb): {name}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"truncated or corrupt image: {name} ({exc})") from None
-    img = ImageOps.exif_transpose(img)
+    img = ImageOps.exif_transpose(img) or img
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")  # transparent screenshots read as on white

@@ -35,7 +35,9 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, max_width: int) -> tup
 def _draw_field(draw: ImageDraw.ImageDraw, n: int, f: FilledField) -> None:
     x1, y1, x2, y2 = f.bbox
     colour = confidence_colour(f)
-    draw.rectangle((x1, y1, x2, y2), fill=(*colour, 46), outline=(*colour, 255), width=3)
+    # A pale, nearly opaque fill hides placeholder text, so the value reads cleanly.
+    pale = tuple(int(c * 0.15 + 255 * 0.85) for c in colour)
+    draw.rectangle((x1, y1, x2, y2), fill=(*pale, 235), outline=(*colour, 255), width=3)
     if f.action in ("check", "uncheck"):
         # A tick across the box, large enough to see on a small radio.
         w, h = x2 - x1, y2 - y1
@@ -55,8 +57,22 @@ def _draw_field(draw: ImageDraw.ImageDraw, n: int, f: FilledField) -> None:
     draw.text((bx + bw / 2, by + 10), badge, font=bf, fill=(255, 255, 255, 255), anchor="mm")
 
 
+def _draw_missing(draw: ImageDraw.ImageDraw, bbox: list[int], tag: str) -> None:
+    """A dashed grey outline and a tag: here is a field nobody gave a value for."""
+    x1, y1, x2, y2 = bbox
+    for x in range(x1, x2, 12):
+        draw.line((x, y1, min(x + 6, x2), y1), fill=(*GREY, 255), width=2)
+        draw.line((x, y2, min(x + 6, x2), y2), fill=(*GREY, 255), width=2)
+    for y in range(y1, y2, 12):
+        draw.line((x1, y, x1, min(y + 6, y2)), fill=(*GREY, 255), width=2)
+        draw.line((x2, y, x2, min(y + 6, y2)), fill=(*GREY, 255), width=2)
+    if x2 - x1 > 60:
+        draw.text((x1 + 8, (y1 + y2) / 2), tag, font=font(max(12, min(18, (y2 - y1) // 2))),
+                  fill=(*GREY, 255), anchor="lm")
+
+
 def _panel(fields: list[FilledField], missing: list[str], title: str, width: int,
-           height: int) -> Image.Image:
+           height: int, words: dict[str, str]) -> Image.Image:
     panel = Image.new("RGB", (width, height), (248, 250, 252))
     draw = ImageDraw.Draw(panel)
     y = 16
@@ -86,7 +102,7 @@ def _panel(fields: list[FilledField], missing: list[str], title: str, width: int
         y += 4
     if missing:
         y += 8
-        draw.text((16, y), f"Missing ({len(missing)}) — not filled:", font=font(17), fill=GREY)
+        draw.text((16, y), words["missing"].format(n=len(missing)), font=font(17), fill=GREY)
         y += 26
         for label in missing:
             text, size = _fit(draw, f"• {label}", 16, width - 40)
@@ -95,13 +111,27 @@ def _panel(fields: list[FilledField], missing: list[str], title: str, width: int
     return panel
 
 
+WORDS = {
+    "en": {"missing": "Missing ({n}) — not filled:", "tag": "missing — not given",
+           "title": "Fields to fill"},
+    "zh": {"missing": "缺少 {n} 项（未填写）：", "tag": "缺少信息，未填写", "title": "待填写字段"},
+}
+
+
 def render_overlay(
-    image: Image.Image, fields: list[FilledField], missing: list[str], title: str = ""
+    image: Image.Image, fields: list[FilledField], missing: list[str], title: str = "",
+    missing_boxes: list[list[int]] | None = None, lang: str = "en",
 ) -> Image.Image:
-    """The image with the fields drawn on it, beside a panel that lists them."""
+    """The image with the fields drawn on it, beside a panel that lists them.
+
+    ``missing_boxes`` are the regions of fields the user gave no value for (drawn dashed).
+    """
+    words = WORDS.get(lang, WORDS["en"])
     base = image.convert("RGBA")
     layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
+    for box in missing_boxes or []:
+        _draw_missing(draw, box, words["tag"])
     for n, f in enumerate(fields, start=1):
         _draw_field(draw, n, f)
     marked = Image.alpha_composite(base, layer).convert("RGB")
@@ -110,6 +140,6 @@ def render_overlay(
     height = max(image.height, rows)
     out = Image.new("RGB", (image.width + panel_w, height), "white")
     out.paste(marked, (0, 0))
-    out.paste(_panel(fields, missing, title or "Fields to fill", panel_w, height),
+    out.paste(_panel(fields, missing, title or words["title"], panel_w, height, words),
               (image.width, 0))
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pprint
+from typing import Any
 
 from tools.schema import FilledField
 
@@ -129,7 +130,7 @@ if __name__ == "__main__":
 def _field_rows(fields: list[FilledField], with_center: bool) -> str:
     rows = []
     for f in fields:
-        row = {"key": f.key, "label": f.label, "kind": f.kind, "action": f.action,
+        row: dict[str, Any] = {"key": f.key, "label": f.label, "kind": f.kind, "action": f.action,
                "option": f.option}
         if with_center:
             x1, y1, x2, y2 = f.bbox
