@@ -42,12 +42,7 @@ def resolve_backend(
     if requested == "vllm":
         if reason:
             raise ConnectionError(f"no model server at {base_url} ({reason})")
-        raise NotImplementedError(
-            "the vLLM experts are not in this version yet; use --backend offline"
-        )
+        return "vllm", None
     if reason:
         return "offline", f"no model server at {base_url} ({reason}); using the offline engine"
-    return "offline", (
-        f"a model server answers at {base_url}, but the vLLM experts are not in this "
-        "version yet; using the offline engine"
-    )
+    return "vllm", None

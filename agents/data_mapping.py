@@ -1,8 +1,10 @@
 """Data-mapping node: link labels to controls, read the user's data, map values onto fields.
 
-Offline: labels come from OCR text positioned around each control (tools.layout), the user's
-data from rule-based entity parsing of the request plus the optional profile, and the
-mapping from the lexicon. A value the user did not give is never invented.
+offline: labels come from OCR text positioned around each control (tools.layout), the
+user's data from rule-based entity parsing of the request plus the optional profile, and
+the mapping from the lexicon. vllm: the Instruct expert maps the user's words onto the
+numbered controls, quoting its evidence; an answer whose evidence is not in what the user
+said is dropped. Either way a value the user did not give is never invented.
 """
 
 from __future__ import annotations
@@ -11,18 +13,22 @@ import asyncio
 from typing import Any
 
 from agents.records import StepError
-from agents.settings import settings_of
+from agents.settings import Settings, settings_of
 from tools.blobstore import open_image
 from tools.entities import load_profile, merge_user_data, parse_request
 from tools.layout import link_labels
-from tools.mapping import map_fields
-from tools.schema import Element, ImageRef, TextBlock, UserDatum
+from tools.mapping import assign_fields, element_name, map_fields
+from tools.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
 
 
 def _link(images: list[ImageRef], elements: list[Element], blocks: list[TextBlock]) -> list[Element]:
+    """Label every control that has none yet (model-grounded ones keep the model's label)."""
     linked: list[Element] = []
     for ref in images:
         mine = [e for e in elements if e.image_id == ref.id]
+        if all(e.label for e in mine):
+            linked.extend(mine)
+            continue
         text = [b for b in blocks if b.image_id == ref.id]
         image = open_image(ref.path)
         for el in link_labels(mine, text, (ref.width, ref.height), image):
@@ -36,21 +42,62 @@ def user_data_of(request: str, profile: dict[str, str] | None) -> list[UserDatum
     return merge_user_data(from_profile, parse_request(request))
 
 
+def _controls_text(elements: list[Element]) -> str:
+    rows = []
+    for i, el in enumerate(elements):
+        if not el.editable or el.kind == "button":
+            continue
+        option = f" option={el.option!r}" if el.option else ""
+        rows.append(f"{i}. {el.kind}: {element_name(el) or '(no label)'}{option}")
+    return "\n".join(rows)
+
+
+async def _map_vlm(ctx: Settings, state: dict[str, Any], elements: list[Element]
+                   ) -> tuple[list[FilledField], list[str], list[str]] | str:
+    """Fields, missing, notes from the model; or why its answer was unusable."""
+    from agents.prompts import MAPPING_INSTRUCTION, PROFILE_BLOCK
+    from agents.vlm import ask_expert
+    from agents.vlm_schemas import MappingOut
+
+    request = state.get("request", "")
+    profile: dict[str, str] = state.get("profile") or {}
+    profile_text = PROFILE_BLOCK.format(
+        items="\n".join(f"{k}: {v}" for k, v in profile.items())) if profile else ""
+    instruction = MAPPING_INSTRUCTION.format(request=request, profile=profile_text,
+                                             controls=_controls_text(elements))
+    reply = await ask_expert(ctx, state.get("images", []), instruction, MappingOut)
+    if reply.parsed is None:
+        return reply.error or "no usable answer"
+    words = [request, *(f"{k}: {v}" for k, v in profile.items())]
+    return assign_fields(elements, [(f.control, f.value, f.evidence) for f in reply.parsed.fields],
+                         words, ctx.match_threshold)
+
+
 async def data_mapping(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     """Fields to fill and labels still missing."""
     ctx = settings_of(runtime)
+    step = state.get("step")
+    step_id = step.id if step else "data_mapping"
     user_data = user_data_of(state.get("request", ""), state.get("profile"))
     elements = await asyncio.to_thread(
-        _link, state.get("images", []), state.get("elements", []), state.get("ocr", [])
-    )
-    fields, missing = map_fields(elements, user_data, ctx.match_threshold)
-    update: dict[str, Any] = {
-        "elements": elements, "user_data": user_data, "fields": fields, "missing": missing,
-    }
-    if not user_data:
-        update["errors"] = [StepError(
-            step=state["step"].id if state.get("step") else "data_mapping", kind="no_data",
+        _link, state.get("images", []), state.get("elements", []), state.get("ocr", []))
+    update: dict[str, Any] = {"elements": elements, "user_data": user_data, "errors": [],
+                              "warnings": []}
+    mapped = await _map_vlm(ctx, state, elements) if state.get("backend") == "vllm" else None
+    if isinstance(mapped, tuple):
+        fields, missing, notes = mapped
+        update["warnings"] = [f"data_mapping: {n}" for n in notes]
+    else:
+        if isinstance(mapped, str):
+            update["errors"].append(StepError(
+                step=step_id, kind="fallback",
+                message=f"data_mapping: model answer unusable ({mapped}); using the offline "
+                        "rules"))
+        fields, missing = map_fields(elements, user_data, ctx.match_threshold)
+    update["fields"], update["missing"] = fields, missing
+    if not user_data and not fields:
+        update["errors"].append(StepError(
+            step=step_id, kind="no_data",
             message="the request gives no data to fill in (try: 我叫张三，手机13812345678 / "
-                    "my name is Jane Doe, email jane@example.com)",
-        )]
+                    "my name is Jane Doe, email jane@example.com)"))
     return update

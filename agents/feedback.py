@@ -27,14 +27,17 @@ from tools.script_export import playwright_script, pyautogui_script, values_json
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _plan_rows(plan: Plan | None, reports: dict[str, StepReport], own: str | None) -> list[dict]:
+def _plan_rows(plan: Plan | None, reports: dict[str, StepReport], own: str | None,
+               backend: str) -> list[dict]:
     rows = []
     for s in plan.steps if plan else []:
         report = reports.get(s.id)
         status = "done" if s.id == own else (report.status if report else "pending")
         row: dict[str, Any] = {"id": s.id, "agent": s.agent, "instruction": s.instruction,
                                "depends_on": s.depends_on, "status": status}
-        if report:
+        if s.id == own:
+            row["backend"] = backend  # this very step: it has no report yet
+        elif report:
             row.update(backend=report.backend, seconds=round(report.seconds, 2))
             if report.message:
                 row["message"] = report.message
@@ -141,7 +144,8 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     warnings = list(state.get("warnings", []))
     answer = Answer(
         task=plan.task if plan else "form_fill", backend=state.get("backend", "offline"),
-        plan=_plan_rows(plan, state.get("step_reports", {}), step.id if step else None),
+        plan=_plan_rows(plan, state.get("step_reports", {}), step.id if step else None,
+                        state.get("backend", "offline")),
         fields=fields, missing=missing, warnings=warnings, errors=errors,
     )
     fatal = any(e.fatal for e in errors)

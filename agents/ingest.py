@@ -78,7 +78,7 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
 
     try:
         backend, note = resolve_backend(ctx.backend, ctx.base_url, ctx.api_key, ctx.probe_timeout)
-    except (ConnectionError, NotImplementedError) as exc:
+    except ConnectionError as exc:
         backend, note = "offline", None
         update["errors"].append(StepError(step="ingest", message=str(exc), fatal=True))
     update["backend"] = backend

@@ -1,28 +1,62 @@
-"""OCR node: every text line on every input image, with boxes in original pixels."""
+"""OCR node: every text line on every input image, with boxes in original pixels.
+
+offline: rapidocr. vllm: the Instruct expert reads the lines with 0–1000 boxes; when its
+answer is unusable (after one retry) the offline result is used and the step is flagged.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from agents.settings import settings_of
+from agents.records import StepError
+from agents.settings import Settings, settings_of
 from tools.blobstore import open_image
+from tools.coords import rel_to_pixels
 from tools.ocr_engine import read_text
 from tools.schema import ImageRef, TextBlock
 
 
-def _read_all(images: list[ImageRef], min_confidence: float) -> list[TextBlock]:
-    blocks: list[TextBlock] = []
-    for ref in images:
-        for block in read_text(open_image(ref.path), min_confidence=min_confidence):
-            blocks.append(block.model_copy(update={"image_id": ref.id}))
-    return blocks
+def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
+    """rapidocr lines of one image, tagged with its id."""
+    return [b.model_copy(update={"image_id": ref.id})
+            for b in read_text(open_image(ref.path), min_confidence=min_confidence)]
+
+
+async def _read_vlm(ref: ImageRef, ctx: Settings) -> tuple[list[TextBlock], str | None]:
+    """The model's lines of one image, or why they could not be used."""
+    from agents.prompts import OCR_INSTRUCTION
+    from agents.vlm import ask_expert
+    from agents.vlm_schemas import OcrOut
+
+    reply = await ask_expert(ctx, [ref], OCR_INSTRUCTION, OcrOut)
+    if reply.parsed is None:
+        return [], reply.error or "no usable answer"
+    blocks = []
+    for line in reply.parsed.lines:
+        box = rel_to_pixels(line.bbox_2d, ref.width, ref.height)
+        if box and line.text.strip():
+            blocks.append(TextBlock(text=line.text.strip(), bbox=box, confidence=0.9,
+                                    image_id=ref.id))
+    return blocks, None
 
 
 async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
-    """Read text offline (rapidocr); runs in a worker thread so GUI detection overlaps it."""
+    """Read text; offline work runs in a worker thread so GUI detection overlaps it."""
     ctx = settings_of(runtime)
-    blocks = await asyncio.to_thread(
-        _read_all, state.get("images", []), ctx.ocr_min_confidence
-    )
-    return {"ocr": blocks}
+    images: list[ImageRef] = state.get("images", [])
+    step = state.get("step")
+    if state.get("backend") != "vllm":
+        blocks = await asyncio.to_thread(
+            lambda: [b for ref in images for b in read_offline(ref, ctx.ocr_min_confidence)])
+        return {"ocr": blocks}
+    blocks, errors = [], []
+    for ref in images:
+        found, why = await _read_vlm(ref, ctx)
+        if why is not None:
+            found = await asyncio.to_thread(read_offline, ref, ctx.ocr_min_confidence)
+            errors.append(StepError(step=step.id if step else "ocr", kind="fallback",
+                                    message=f"ocr on {ref.id}: model answer unusable ({why}); "
+                                            "using the offline OCR result"))
+        blocks.extend(found)
+    return {"ocr": blocks, "errors": errors}

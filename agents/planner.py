@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from agents.records import Plan, Step
+from agents.settings import settings_of
 
 # Words that ask for text to be read rather than a form to be filled.
 _READ_TEXT = re.compile(
@@ -55,12 +56,63 @@ def make_plan(task: str) -> Plan:
     return Plan(task=task, steps=steps)  # type: ignore[arg-type]
 
 
-async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
-    """Write the plan (offline rules); the trace says which rule fired."""
-    task, why = recognise_task(state.get("request", ""))
-    plan = make_plan(task)
-    trace = f"[offline rule planner] task={task}: {why}; " + "; ".join(
+def check_plan(plan: Plan) -> str | None:
+    """Why a model-made plan cannot run (None when it can): ids, dependencies, order."""
+    ids = [s.id for s in plan.steps]
+    if len(set(ids)) != len(ids):
+        return "duplicate step ids"
+    seen: set[str] = set()
+    for s in plan.steps:
+        unknown = [d for d in s.depends_on if d not in seen]
+        if unknown:
+            return f"{s.id} depends on {unknown}, which do not come before it"
+        seen.add(s.id)
+    if plan.steps[-1].agent != "feedback":
+        return "the plan does not end with feedback"
+    if plan.task == "form_fill" and {"gui", "data_mapping"} - {s.agent for s in plan.steps}:
+        return "a form_fill plan needs gui and data_mapping steps"
+    return None
+
+
+def _trace(plan: Plan, why: str) -> str:
+    return f"[offline rule planner] task={plan.task}: {why}; " + "; ".join(
         f"{s.id}={s.agent}" + (f"←{','.join(s.depends_on)}" if s.depends_on else "")
         for s in plan.steps
     )
-    return {"plan": plan, "reasoning": [trace]}
+
+
+async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, str | None]:
+    """The Thinking model's plan, its reasoning, and why the plan was refused (if it was)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from agents.prompts import PLANNER_SYSTEM, PLANNER_USER
+    from agents.vlm import image_parts, models_for, structured
+    from agents.vlm_schemas import PlanOut
+
+    content: list[str | dict[Any, Any]] = [
+        *image_parts(state.get("images", [])),
+        {"type": "text", "text": PLANNER_USER.format(request=state.get("request", ""))}]
+    messages = [SystemMessage(content=PLANNER_SYSTEM), HumanMessage(content=content)]
+    reply = await structured(models_for(ctx).planner, messages, PlanOut)
+    if reply.parsed is None:
+        return None, reply.reasoning, reply.error or "no usable answer"
+    plan = Plan(task=reply.parsed.task, steps=[
+        Step(id=s.id, agent=s.agent, instruction=s.instruction, depends_on=s.depends_on)
+        for s in reply.parsed.steps])
+    return plan, reply.reasoning, check_plan(plan)
+
+
+async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+    """Write the plan: the Thinking model's under vllm (reasoning kept), else the rules'."""
+    task, why = recognise_task(state.get("request", ""))
+    if state.get("backend") == "vllm":
+        plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
+        if plan is not None and refused is None:
+            return {"plan": plan, "reasoning": [reasoning] if reasoning else []}
+        rules = make_plan(task)
+        return {"plan": rules,
+                "reasoning": [r for r in (reasoning, _trace(rules, why)) if r],
+                "warnings": [f"planner: the model's plan was not usable ({refused}); "
+                             "using the rule-based plan"]}
+    plan = make_plan(task)
+    return {"plan": plan, "reasoning": [_trace(plan, why)]}

@@ -14,9 +14,11 @@ class Settings(Protocol):
 
     backend: str
     base_url: str
+    planner_base_url: str
     api_key: str
     planner_model: str
     expert_model: str
+    reasoning_budget: int
     probe_timeout: float
     max_pixels: int
     ocr_min_confidence: float

@@ -59,10 +59,10 @@ def draw(image: Image.Image, elements: list[Element], blocks: list[TextBlock]) -
         if synthetic:  # a synthesised region: mark the corners
             for cx, cy in ((box[0], box[1]), (box[2], box[3])):
                 d.ellipse((cx - 3, cy - 3, cx + 3, cy + 3), fill=(*colour, 255))
-        tag = f"{n}"
-        d.rectangle((box[0], box[1] - 14, box[0] + 8 + 7 * len(tag), box[1]),
-                    fill=(*colour, 230))
-        d.text((box[0] + 3, box[1] - 7), tag, font=font(11), fill=(255, 255, 255, 255),
+        tag = f"{n}"  # at the top-right corner, clear of labels above or left of the box
+        tw = 8 + 7 * len(tag)
+        d.rectangle((box[2] - tw, box[1] - 14, box[2], box[1]), fill=(*colour, 230))
+        d.text((box[2] - tw + 3, box[1] - 7), tag, font=font(11), fill=(255, 255, 255, 255),
                anchor="lm")
         if e.label_bbox:
             lb = shift(e.label_bbox)

@@ -44,6 +44,11 @@ class Context:
         default_factory=_env("base_url", "http://127.0.0.1:8000/v1"),
         metadata={"description": "OpenAI-compatible base URL of the vLLM server."},
     )
+    planner_base_url: str = field(
+        default_factory=_env("planner_base_url", ""),
+        metadata={"description": "Server of the Thinking planner if it is another vLLM "
+                                 "(one vLLM serves one model); '' = base_url."},
+    )
     api_key: str = field(
         default_factory=_env("api_key", "EMPTY"), metadata={"description": "Bearer token for it."}
     )
@@ -54,6 +59,10 @@ class Context:
     expert_model: str = field(
         default_factory=_env("expert_model", "Qwen/Qwen3-VL-8B-Instruct"),
         metadata={"description": "Instruct model used by the experts."},
+    )
+    reasoning_budget: int = field(
+        default_factory=_env("reasoning_budget", 2048),
+        metadata={"description": "Most tokens the planner may think for (max_reasoning_steps)."},
     )
     probe_timeout: float = field(
         default_factory=_env("probe_timeout", 1.0),

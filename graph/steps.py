@@ -59,6 +59,11 @@ def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
             update = {"errors": [StepError(step=step.id if step else fn.__name__,
                                            message=message)]}
             status = "failed"
+        fallbacks = [e for e in update.get("errors", [])
+                     if e.kind == "fallback" and step is not None and e.step == step.id]
+        if fallbacks:
+            # The model's answer was unusable: the step failed, the offline result stands in.
+            status, backend, message = "failed", "offline", "; ".join(e.message for e in fallbacks)
         if step is not None:
             update["step_reports"] = {step.id: StepReport(
                 status=status, backend=backend, seconds=time.perf_counter() - started,

@@ -37,3 +37,6 @@ def example_png(tmp_path: Path) -> str:
     path = tmp_path / "form.png"
     Image.new("RGB", (320, 200), "white").save(path)
     return str(path)
+
+
+from tests.conftest_loopback import loopback_vllm  # noqa: E402,F401  (fixture)

@@ -45,8 +45,11 @@ class Region:
 
 
 def page_gray(image: Image.Image) -> np.ndarray:
-    """The image in gray."""
-    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    """The image in gray, flipped for a dark theme so that ink is always darker than paper."""
+    gray = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    if int(np.bincount(gray.ravel(), minlength=256).argmax()) < 110:
+        gray = 255 - gray
+    return gray
 
 
 def _specks(mask: np.ndarray, drop: bool) -> tuple[np.ndarray, bool]:
@@ -64,10 +67,7 @@ def _specks(mask: np.ndarray, drop: bool) -> tuple[np.ndarray, bool]:
 
 
 def _paper(gray: np.ndarray, reach: int = 9) -> tuple[np.ndarray, np.ndarray]:
-    """Gray with ink darker than paper (dark themes flipped), and its local paper level."""
-    hist = np.bincount(gray.ravel(), minlength=256)
-    if int(hist.argmax()) < 110:  # dark theme: flip so that ink is darker than paper
-        gray = 255 - gray
+    """Gray as signed ints, and its local paper level."""
     # Brightest pixel nearby stands in for the local paper: light borders on white fields
     # count even on a grey page, while the grey page beside a white card does not.
     local = cv2.dilate(gray, np.ones((reach, reach), np.uint8))
@@ -189,6 +189,13 @@ def _inside(inner: Rect, outer: Rect, slack: int = 2) -> bool:
             and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
 
 
+def _iou(a: Rect, b: Rect) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / max(1, _area(a) + _area(b) - inter)
+
+
 def _area(r: Rect) -> int:
     return max(0, r[2] - r[0]) * max(0, r[3] - r[1])
 
@@ -209,26 +216,29 @@ def _border_thickness(ink: np.ndarray, r: Rect) -> int:
     return min(3, t_left, t_top)  # extra border pixels beyond the hole's own edge pixel
 
 
-def _text_rows(patch: np.ndarray) -> int:
-    """How many separate text rows (≥ 4 px tall) a patch of ink holds."""
+def _text_rows(patch: np.ndarray, th: float) -> int:
+    """How many separate text rows a patch of ink holds (gaps inside a glyph row bridged)."""
     if patch.size == 0:
         return 0
-    rows = (patch > 0).sum(axis=1) > 0
-    count, run = 0, 0
-    for on in [*rows.tolist(), False]:
-        if on:
-            run += 1
+    rows = (patch > 0).any(axis=1).tolist()
+    runs: list[list[int]] = []
+    for y, on in enumerate(rows):
+        if not on:
+            continue
+        if runs and y - runs[-1][1] <= 0.3 * th:
+            runs[-1][1] = y
         else:
-            count += run >= 4
-            run = 0
-    return count
+            runs.append([y, y])
+    return sum(1 for a, b in runs if b - a + 1 >= 0.4 * th)
 
 
-def _right_icon(ink: np.ndarray, r: Rect) -> str | None:
+def _right_icon(ink: np.ndarray, r: Rect, th: float) -> str | None:
     """What sits at the right end inside ``r``: "select" for a small down-pointing triangle
     or chevron, "date" for a small boxed calendar icon, else None."""
     x1, y1, x2, y2 = r[0] + 2, r[1] + 2, r[2] - 2, r[3] - 2
-    h = min(y2 - y1, 48)
+    if y2 - y1 > 3.2 * th:
+        y2 = y1 + round(2.4 * th)  # a tall box: look at its first line only
+    h = y2 - y1
     if h < 8 or x2 - x1 < 30:
         return None
     zone = max(36, int(1.6 * h))
@@ -245,10 +255,12 @@ def _right_icon(ink: np.ndarray, r: Rect) -> str | None:
     sx, sy, sw, sh, _a = (int(v) for v in stats[right])
     if sx == 0 or sx + sw < sub.shape[1] - zone // 2:
         return None  # runs in from the left (text), or not near the right end
+    gx = x2 - sub.shape[1] + sx  # the component's left edge in the image
+    if (ink[y1 + sy:y1 + sy + sh, max(0, gx - max(6, sw // 2)):gx] > 0).any():
+        return None  # the last glyph of a word (码, 日), not an icon standing apart
     comp = (lab[sy:sy + sh, sx:sx + sw] == right).astype(np.uint8)
     # Only in the middle band of the (first line of the) box: not a textarea's resize grip.
-    mid = (sy + sh / 2) - (y2 - y1) / 2 if y2 - y1 <= 48 else (sy + sh / 2) - h / 2
-    if abs(mid) > 0.3 * h:
+    if abs((sy + sh / 2) - h / 2) > 0.3 * h:
         return None
     if 3 <= sh <= 0.6 * h and 5 <= sw <= 1.3 * h and sw >= 0.9 * sh:
         ext = []
@@ -256,7 +268,7 @@ def _right_icon(ink: np.ndarray, r: Rect) -> str | None:
             xs = np.flatnonzero(row)
             ext.append(int(xs[-1] - xs[0] + 1) if xs.size else 0)
         third = max(1, sh // 3)
-        top, bottom = np.mean(ext[:third]), np.mean(ext[-third:])
+        top, bottom = max(ext[:max(1, sh // 2)]), np.mean(ext[-third:])  # ▼: widest on top
         if top >= 1.6 * bottom and top >= 0.7 * sw:
             return "select"
     if 9 <= sh <= 0.8 * h and 9 <= sw <= 0.8 * h and 0.7 <= sw / sh <= 1.4:
@@ -334,36 +346,49 @@ def _touch(a: Rect, b: Rect, gap: int = 6) -> bool:
     return side or stack
 
 
-def _button_size(w: int, h: int, W: int) -> bool:
-    # As wide as a phone screen at most; a wide band is a header, not a button.
-    return 18 <= h <= 90 and max(36, 1.1 * h) <= w <= min(0.95 * W, max(480, 6 * h))
+def _button_size(w: int, h: int, W: int, rounded: bool = False) -> bool:
+    # A wide square-cornered band is a header; a wide rounded one is a phone's main button.
+    widest = 0.95 * W if rounded else min(0.95 * W, max(480, 6 * h))
+    return 18 <= h <= 100 and max(36, 1.1 * h) <= w <= widest
 
 
-def _solids(closed: np.ndarray, struct: np.ndarray, ink: np.ndarray, gray: np.ndarray,
-            size: tuple[int, int]) -> list[Region]:
+def _rounded(ink: np.ndarray, r: Rect) -> bool:
+    """The corners of ``r`` are cut off (no ink in the 3×3 px at each corner)."""
+    x1, y1, x2, y2 = r
+    corners = (ink[y1:y1 + 3, x1:x1 + 3], ink[y1:y1 + 3, x2 - 3:x2],
+               ink[y2 - 3:y2, x1:x1 + 3], ink[y2 - 3:y2, x2 - 3:x2])
+    return all(not (c > 0).any() for c in corners)
+
+
+def _solids(struct: np.ndarray, ink: np.ndarray, gray: np.ndarray, size: tuple[int, int],
+            th: float) -> list[Region]:
     """Checkboxes, radios (small hollow shapes) and buttons (solid rounded rectangles)."""
-    del closed  # buttons are judged on the raw ink: the halo of text would fill words in
     W, _H = size
     out: list[Region] = []
-    # Small shapes before closing (closing would join "F" and "i" into a loop), buttons
-    # after it (their cut-out letters sealed).
+    # Small shapes before closing (closing would join "F" and "i" into a loop); buttons
+    # from the raw ink closed (their cut-out letters sealed; the faint halo of plain text
+    # would fill words in).
     for mask, want_small in ((struct, True), (cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones(
             (3, 3), np.uint8)), False)):
         contours, hier = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         if hier is not None:
-            out.extend(_solid_shapes(contours, hier[0], struct, ink, gray, W, want_small))
+            out.extend(_solid_shapes(contours, hier[0], struct, ink, gray, W, want_small, th))
     return out
 
 
 def _solid_shapes(contours: Sequence[np.ndarray], hier: np.ndarray, struct: np.ndarray,
-                  ink: np.ndarray, gray: np.ndarray, W: int, want_small: bool) -> list[Region]:
+                  ink: np.ndarray, gray: np.ndarray, W: int, want_small: bool,
+                  th: float) -> list[Region]:
     out: list[Region] = []
+    # 10–28 px on a plain screen; scaled with the text on a high-density one.
+    lo, hi = max(11, round(0.45 * th)), max(32, round(1.6 * th))
     for i, c in enumerate(contours):
         if hier[i][3] >= 0:
             continue
         x, y, w, h = cv2.boundingRect(c)
-        small = want_small and 11 <= w <= 30 and 11 <= h <= 30 and 0.8 <= w / h <= 1.25
-        wide = not want_small and _button_size(w, h, W) and x > 2 and x + w < W - 2
+        small = want_small and lo <= w <= hi and lo <= h <= hi and 0.8 <= w / h <= 1.25
+        wide = not want_small and x > 2 and x + w < W - 2 and _button_size(
+            w, h, W, _rounded(ink, (x, y, x + w, y + h)))
         if not (small or wide):
             continue
         filled = np.zeros((h, w), np.uint8)
@@ -386,7 +411,7 @@ def _solid_shapes(contours: Sequence[np.ndarray], hier: np.ndarray, struct: np.n
                 roundness = 1 - min(1.0, abs(fill - np.pi / 4) / 0.1)
                 out.append(Region("radio", (x, y, x + w, y + h),
                                   round(0.55 + 0.4 * squareness * roundness, 2)))
-        elif fill >= 0.85 and density >= 0.55:
+        elif fill >= 0.85 and density >= 0.55 and _solid_edges(ink, (x, y, x + w, y + h)):
             # Light text cut out of the fill (the closed mask has sealed it, so look at ink).
             core = cv2.erode(filled, np.ones((5, 5), np.uint8)) > 0
             letters = int((core & (ink[y:y + h, x:x + w] == 0)).sum())
@@ -395,6 +420,16 @@ def _solid_shapes(contours: Sequence[np.ndarray], hier: np.ndarray, struct: np.n
                 out.append(Region("button", (x, y, x + w, y + h),
                                   round(0.6 + 0.35 * min(1.0, (fill - 0.85) / 0.12), 2)))
     return out
+
+
+def _solid_edges(ink: np.ndarray, r: Rect) -> bool:
+    """Every side of ``r`` is inked along its straight part: a filled shape, not a word."""
+    x1, y1, x2, y2 = r
+    # Away from the corners, which may be rounded as far as a pill's.
+    cx, cy = round(0.2 * (x2 - x1)), round(0.35 * (y2 - y1))
+    sides = (ink[y1 + 1:y1 + 4, x1 + cx:x2 - cx], ink[y2 - 4:y2 - 1, x1 + cx:x2 - cx],
+             ink[y1 + cy:y2 - cy, x1 + 2:x1 + 5], ink[y1 + cy:y2 - cy, x2 - 5:x2 - 2])
+    return all(side.size and float((side > 0).mean()) >= 0.9 for side in sides)
 
 
 def _glyph(ink: np.ndarray, r: Rect) -> bool:
@@ -414,11 +449,12 @@ def _glyph(ink: np.ndarray, r: Rect) -> bool:
     return bool(left.any() or right.any())
 
 
-def _underlines(ink: np.ndarray, dark: np.ndarray, closed: np.ndarray, th: float,
-                size: tuple[int, int]) -> list[Region]:
+def _underlines(struct: np.ndarray, dark: np.ndarray, closed: np.ndarray, th: float,
+                size: tuple[int, int], holes: list[Region]) -> list[Region]:
     """Isolated thin horizontal lines with blank space above: fill-in-the-blank inputs."""
     W, _H = size
-    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 41), np.uint8))
+    lines = cv2.morphologyEx(struct, cv2.MORPH_OPEN, np.ones((1, 41), np.uint8))
+    small = [r.rect for r in holes if r.rect[3] - r.rect[1] < 4 * th]
     _n, _lab, stats, _c = cv2.connectedComponentsWithStats(lines, connectivity=8)
     _m, comp, cstats, _cc = cv2.connectedComponentsWithStats(closed, connectivity=8)
     band = round(1.6 * th)
@@ -427,12 +463,19 @@ def _underlines(ink: np.ndarray, dark: np.ndarray, closed: np.ndarray, th: float
         x, y, w, h = int(x), int(y), int(w), int(h)
         if w < 60 or h > max(4, round(th / 4)):  # 1–2 px, or a little more when enlarged
             continue
-        owner = comp[y, x + w // 2]
+        along = comp[y + h // 2, x:x + w]
+        owner = int(np.bincount(along[along > 0]).argmax()) if (along > 0).any() else 0
         if owner and cstats[owner][3] > h + max(3, 0.5 * th):
             continue  # part of a box, grid or button (not just a speck of ringing on it)
-        # Grey placeholder text or a ▼ may sit on the line; dark text means it underlines text.
+        if x <= 2 or x + w >= W - 2:
+            continue  # runs off the page edge: a row separator of a list
+        if any(_inside((x, y, x + w, y + h), r) for r in small):
+            continue  # an edge inside a box or table cell
+        # Grey placeholder text or a ▼ may sit on the line; dark text means it underlines text,
+        # and dark text at its start is the label of a list row above a separator.
         above = dark[max(0, y - band):max(0, y - 2), x:x + w]
-        if above.size and float((above > 0).any(axis=0).mean()) > 0.12:
+        if above.size and (float((above > 0).any(axis=0).mean()) > 0.12
+                           or (above[:, :max(8, w // 8)] > 0).any()):
             continue
         # Text on the same baseline just before the line: its label (a frame line is not).
         left = dark[max(0, y - band):y, max(0, x - 250):max(0, x - 2)]
@@ -456,9 +499,9 @@ def _underlines(ink: np.ndarray, dark: np.ndarray, closed: np.ndarray, th: float
             or r.rect[2] - r.rect[0] <= 0.5 * W]
 
 
-def _cell_kind(ink: np.ndarray, dark: np.ndarray, r: Region) -> str | None:
+def _cell_kind(ink: np.ndarray, dark: np.ndarray, r: Region, th: float) -> str | None:
     """A table cell's control kind, or None for a label cell (dark text, no ▼)."""
-    icon = _right_icon(ink, r.rect)
+    icon = _right_icon(ink, r.rect, th)
     if icon:
         return icon
     if not r.has_ink or int((_interior(dark, r.rect) > 0).sum()) < 8:
@@ -472,7 +515,7 @@ def _cell_kind(ink: np.ndarray, dark: np.ndarray, r: Region) -> str | None:
 def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
     """Every control region with its final kind, and the typical text height."""
     gray = page_gray(image)
-    W, H = size = (gray.shape[1], gray.shape[0])
+    W, _H = size = (gray.shape[1], gray.shape[0])
     ink = ink_mask(gray)
     struct = structure_mask(gray, ink, is_noisy(gray))
     dark = ((gray < 140) & (ink > 0)).astype(np.uint8)  # label-coloured ink, not grey hints
@@ -480,8 +523,8 @@ def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
     closed = cv2.morphologyEx(struct, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     th = text_height(ink)
     holes = _holes(closed, ink, gray, size)
-    solids = _solids(closed, struct, ink, gray, size)
-    lines = _underlines(struct, dark, closed, th, size)
+    solids = _solids(struct, ink, gray, size, th)
+    lines = _underlines(struct, dark, closed, th, size, holes)
     buttons = [s for s in solids if s.kind == "button"]
     # Controls inside buttons (the button's own letters) are not controls.
     others = [o for o in [*solids, *lines] if o.kind == "button"
@@ -490,16 +533,20 @@ def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
     # A small square at the right end inside a one-line box is its icon (a calendar), not
     # a checkbox, and does not make the box a container.
     others = [o for o in others if not (o.kind in ("checkbox", "radio") and any(
-        _inside(o.rect, r.rect) and o.rect[0] >= r.rect[2] - max(40, 1.6 * (r.rect[3] - r.rect[1]))
+        _inside(o.rect, r.rect) and _area(r.rect) > 3 * _area(o.rect)
+        and o.rect[0] >= r.rect[2] - max(40, 1.6 * (r.rect[3] - r.rect[1]))
         and r.rect[3] - r.rect[1] <= 3 * th for r in holes))]
+    toggles = [o for o in others if o.kind in ("checkbox", "radio")]
     kept: list[Region] = []
     for r in holes:
+        if any(_iou(r.rect, t.rect) >= 0.5 for t in toggles):
+            continue  # the inside of a big checkbox
         inner = [o for o in [*holes, *others] if o is not r and _inside(o.rect, r.rect)
                  and _area(o.rect) < _area(r.rect)]
         if inner:
             continue  # a panel holding controls (or the outer ring of a double border)
         if r.kind == "cell":
-            kind = _cell_kind(ink, dark, r)
+            kind = _cell_kind(ink, dark, r, th)
             if kind is None:
                 continue
             r.kind = kind
@@ -509,7 +556,7 @@ def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
                 continue  # a tinted band or tag, not a control
             r.kind = "button"
         else:
-            if _text_rows(_interior(ink, r.rect)) >= 3:
+            if _text_rows(_interior(ink, r.rect), th) >= 3:
                 continue  # a notice or panel of text
             r.kind = "text_input"
         kept.append(r)
@@ -524,13 +571,12 @@ def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
         if h > 2.0 * typical or h > 5.5 * th:
             r.kind = "textarea"
         elif r.kind == "text_input":
-            r.kind = _right_icon(ink, r.rect) or "text_input"
+            r.kind = _right_icon(ink, r.rect, th) or "text_input"
     for o in others:
         if o.kind == "underline":
-            o.kind = "select" if _right_icon(ink, o.rect) == "select" else "text_input"
+            o.kind = "select" if _right_icon(ink, o.rect, th) == "select" else "text_input"
         elif o.kind == "textarea_line":
             o.kind = "textarea"
-    del H
     return [*kept, *others], th
 
 

@@ -2,14 +2,20 @@
 
 Order of work, each step consuming text blocks so that none is used twice:
 
-1. blocks that straddle a control's left edge ("姓名：张三", "性别：O男") are split there;
-2. text inside a box is its placeholder (grey, or the box has no other label) or a value;
-   text inside a button is its label;
-3. the text right of a checkbox/radio is its option; options in a row form a group whose
-   label is the nearest other text to the left (or just above);
-4. every other box takes the text to its left on the same row or just above it, whichever
+0. with the image, blocks are trimmed to their ink and cut where OCR read two texts as one
+   ("性别：O男O女", "姓名：张三" across a border): at a checkbox, a box edge or a wide gap,
+   the characters shared out by estimated width; without it, blocks that straddle a box's
+   left edge are split at the colon;
+1. text inside a box is its placeholder (grey, or the box has no other label) or a typed
+   value; text inside a button is its label (an outlined "取消" box becomes a button);
+2. the text right of a checkbox/radio is its option; options in a row (or a column) form a
+   group whose label is the nearest other text to the left, else just above; a lone
+   consent box takes its own text as label;
+3. every other box takes the text to its left on the same row or just above it, whichever
    the form uses (decided once per form from how the candidates align), best pairs first;
-5. a leftover "label：" block with blank space after it becomes a synthesised input.
+   a heading above a run of placeholder-only boxes is not a label;
+4. leftovers become synthesised inputs (confidence 0.4): a label with a grey prompt after
+   it and no box (mobile list rows), or a "label：" with blank space after or below it.
 """
 
 from __future__ import annotations
@@ -29,9 +35,12 @@ Rect = tuple[int, int, int, int]
 
 _BOXLIKE = {"text_input", "textarea", "select", "date", "upload"}
 _TOGGLES = {"checkbox", "radio"}
-_GLYPHS = set("OoQ0〇○◯◎●⊙口□☐☑☒■◻◼▢◉") | {"()", "[]"}
+_GLYPHS = set("OoQ0〇○◯◎●⊙口□☐☑☒■◻◼▢◉")  # how OCR reads a checkbox or radio
 _CHEVRONS = set("Vv∨ˇ▼▾⌄﹀√丶")
 _PROMPT = re.compile(r"^(请|please|enter|type|select|choose|search|e\.g\.|例如|如[:：])", re.I)
+_DATE_HINT = re.compile(
+    r"(yyyy|mm[/.-]dd|dd[/.-]mm|年.*月.*日|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})", re.I)
+_DATE_LABEL = re.compile(r"(日期|生日|有效期|\bdate\b|date of birth|\bdob\b|birthday|expiry)", re.I)
 _BUTTON_WORDS = re.compile(
     r"^(提交|确定|确认|取消|重置|保存|登录|登陆|注册|下一步|上一步|返回|搜索|查询|发送|"
     r"获取验证码|发送验证码|立即.{1,4}|submit|ok|cancel|reset|save|login|log in|sign in|"
@@ -49,6 +58,11 @@ class _Blk:
     grey: bool | None = None
     inside: int = -1  # index of the element it is printed inside
     role: str = ""  # "" (free) | option | label | group
+    raw: Rect | None = None  # the OCR box, while the block is whole (reported as label_bbox)
+
+    @property
+    def box(self) -> list[int]:
+        return list(self.raw or self.rect)
 
 
 # ---------------------------------------------------------------------------- geometry
@@ -123,7 +137,7 @@ def _split(b: _Blk, x: float, prefer_colon: bool = True) -> tuple[_Blk, _Blk] | 
     idx = int(np.argmin([abs(e - x) for e in edges]))
     if prefer_colon:
         colons = [i + 1 for i, ch in enumerate(b.text) if ch in _COLON]
-        near = [c for c in colons if abs(edges[c] - x) <= 3 * scale * 1.0 + 8]
+        near = [c for c in colons if abs(edges[c] - x) <= 3 * scale + 8]  # ±3 characters
         if near:
             idx = min(near, key=lambda c: abs(edges[c] - x))
     if idx <= 0 or idx >= len(b.text):
@@ -202,9 +216,11 @@ def _share(text: str, widths: Sequence[int]) -> list[str] | None:
     return parts if all(parts) else None
 
 
-def _strip_chevron(text: str) -> str:
+def _strip_icon(text: str) -> str:
+    """Drop a ▼ or calendar icon read as a last character ("请选择 V", "出生日期 口")."""
     t = text.strip()
-    if len(t) > 1 and t[-1] in _CHEVRONS and (t[-2] == " " or not t[-2].isascii()):
+    if len(t) > 1 and (t[-1] in _CHEVRONS or t[-1] in _GLYPHS) and (
+            t[-2] == " " or not t[-2].isascii()) and (t[-1] not in "口" or t[-2] == " "):
         return t[:-1].strip()
     return t
 
@@ -232,7 +248,8 @@ class _Linker:
         self.els = [e.model_copy(deep=True) for e in elements]
         self.size = size
         self.gray = page_gray(image) if image is not None else None
-        self.blks = [_Blk(b.text.strip(), tuple(b.bbox)) for b in blocks if b.text.strip()]
+        self.blks = [_Blk(b.text.strip(), tuple(b.bbox), raw=tuple(b.bbox))  # type: ignore[arg-type]
+                     for b in blocks if b.text.strip()]
         self.ink = None
         self.option_rect: dict[int, list[int]] = {}
         if image is not None:
@@ -291,8 +308,8 @@ class _Linker:
         while len(segs) > 1 and segs[-1][1] - segs[-1][0] < 0.5 * ch:
             segs.pop()
         trimmed = (x1 + segs[0][0], y1, x1 + segs[-1][1], y2)
-        if len(segs) == 1:
-            return [_Blk(b.text, trimmed)]
+        if len(segs) == 1 or len(b.text) > 120:  # (a paragraph is nobody's label)
+            return [_Blk(b.text, trimmed, raw=b.raw)]
         inside = [e for e in self.els if e.kind in _TOGGLES and _v_overlap(e.bbox, b.rect) >= 0.5
                   and x1 <= _cx(e.bbox) <= x2]
         text = b.text
@@ -303,7 +320,7 @@ class _Linker:
             text = text[:at] + " " + text[at + 1:]
         parts = _share(text, [s[1] - s[0] for s in segs])
         if parts is None:
-            return [_Blk(b.text, trimmed)]
+            return [_Blk(b.text, trimmed, raw=b.raw)]
         return [_Blk(t, (x1 + s[0], y1, x1 + s[1], y2)) for t, s in zip(parts, segs, strict=True)]
 
     def _separates(self, gx1: int, gx2: int, row: Sequence[int]) -> bool:
@@ -326,7 +343,12 @@ class _Linker:
             for b in list(self.blks):
                 if (_v_overlap(b.rect, e.bbox) >= 0.5 and b.rect[0] < x - 4
                         and b.rect[2] > x + max(8, 0.5 * self.th)):
-                    self._replace(b, _split(b, x))
+                    parts = _split(b, x)
+                    if parts:  # the box's edge is the better boundary than the estimate
+                        left, right = parts
+                        left.rect = (*left.rect[:2], min(left.rect[2], x), left.rect[3])
+                        right.rect = (max(right.rect[0], x), *right.rect[1:])
+                    self._replace(b, parts)
         # A block running over several toggles of a row ("O男O女") is cut at each of them.
         toggles = sorted((e for e in self.els if e.kind in _TOGGLES), key=lambda e: e.bbox[0])
         for e in toggles:
@@ -356,16 +378,16 @@ class _Linker:
                 continue
             text = " ".join(b.text for b in mine)
             if e.kind == "button":
-                e.label, e.label_bbox = text, _union([b.rect for b in mine])
+                e.label, e.label_bbox = text, _union([b.box for b in mine])
                 continue
-            if e.kind == "select":
-                text = _strip_chevron(text)
+            if e.kind in ("select", "date"):
+                text = _strip_icon(text)
             e.placeholder = text
             if e.kind == "text_input" and _BUTTON_WORDS.match(text) and _w(e.bbox) < 260 \
                     and abs(_cx(_union([b.rect for b in mine])) - _cx(e.bbox)) < 0.15 * _w(e.bbox):
                 # An outlined button ("取消", "Reset") looks like a box with centred text.
                 e.kind, e.editable, e.label, e.placeholder = "button", False, text, None
-                e.label_bbox = _union([b.rect for b in mine])
+                e.label_bbox = _union([b.box for b in mine])
 
     # -- step 3 -------------------------------------------------------------
     def toggles(self) -> None:
@@ -387,19 +409,17 @@ class _Linker:
             if best is not None:
                 best.role = "option"
                 e.option = clean_label(_strip_glyph(best.text))
-                self.option_rect[i] = list(best.rect)
+                self.option_rect[i] = best.box
         for group in self._groups(toggles):
-            first = self.els[group[0]]
             label_blk = self._group_label(group)
             for i in group:
                 e = self.els[i]
                 if label_blk is not None:
-                    e.label, e.label_bbox = clean_label(label_blk.text), list(label_blk.rect)
+                    e.label, e.label_bbox = clean_label(label_blk.text), label_blk.box
                 elif len(group) == 1 and e.option:
                     e.label, e.label_bbox = e.option, self.option_rect.get(i)
             if label_blk is not None:
                 label_blk.role = "group"
-            del first
 
     def _groups(self, toggles: list[int]) -> list[list[int]]:
         """Toggles of one row with only their own options between them; columns below."""
@@ -501,7 +521,7 @@ class _Linker:
             if e.label is not None or b.role:
                 continue
             b.role = "label"
-            e.label, e.label_bbox = self._label_part(b, e)
+            e.label, e.label_bbox = clean_label(b.text), b.box
         for i in targets:
             e = self.els[i]
             mine = [b for b in self.blks if b.inside == i]
@@ -513,6 +533,12 @@ class _Linker:
                 e.label = clean_label(e.placeholder or "") or None
             elif not grey:
                 e.placeholder = None  # dark text beside a real label: a value already typed
+        for i in targets:
+            e = self.els[i]
+            # A plain box asking for a date (no calendar icon drawn) is still a date field.
+            if e.kind == "text_input" and (_DATE_HINT.search(e.placeholder or "")
+                                           or _DATE_LABEL.search(e.label or "")):
+                e.kind = "date"
 
     def _grey_inside(self, i: int) -> bool:
         mine = [b for b in self.blks if b.inside == i]
@@ -528,9 +554,6 @@ class _Linker:
         below = abs(a[0] - b[0]) <= 6 and 0 < b[1] - a[3] <= 1.5 * _h(a)
         beside = _v_overlap(a, b) >= 0.8 and 0 < b[0] - a[2] <= 0.3 * self.size[0]
         return below or beside
-
-    def _label_part(self, b: _Blk, e: Element) -> tuple[str, list[int]]:
-        return clean_label(b.text), list(b.rect)
 
     def _left_cands(self, i: int) -> list[tuple[str, _Blk, float]]:
         e = self.els[i]
@@ -602,6 +625,33 @@ class _Linker:
         return False
 
     # -- step 5 -------------------------------------------------------------
+    def synthesise_rows(self) -> None:
+        """List-style rows without boxes (mobile forms): "姓名   请输入姓名" on a line. The
+        grey prompt right of a label marks where the value goes."""
+        W, _H = self.size
+        for p in self.blks:
+            if p.role or p.inside >= 0 or len(p.text) > 24:
+                continue
+            grey = p.grey if p.grey is not None else bool(_PROMPT.match(p.text))
+            if not grey or any(_v_overlap(f.bbox, p.rect) >= 0.3 and _h_overlap(f.bbox, p.rect) > 0
+                               for f in self.els):
+                continue
+            label = self._left_block(p.rect, _MAX_LEFT)
+            if label is None or label.grey or len(label.text) > 16:
+                continue
+            h = _h(p.rect)
+            right = min([o.rect[0] for o in self.blks if o is not p and _v_overlap(o.rect, p.rect)
+                         >= 0.5 and o.rect[0] >= p.rect[2]] + [W - max(8, label.rect[0])])
+            box = [p.rect[0] - 8, round(_cy(p.rect) - 0.9 * h), max(right, p.rect[2] + 8),
+                   round(_cy(p.rect) + 0.9 * h)]
+            text = _strip_icon(p.text.rstrip(">›〉").strip())
+            kind = "select" if p.text.rstrip().endswith((">", "›", "〉")) or \
+                text.startswith(("请选择", "选择", "Select", "Choose")) else "text_input"
+            label.role, p.role = "label", "inside"
+            self.els.append(Element(kind=kind, bbox=box, label=clean_label(label.text),
+                                    label_bbox=label.box, placeholder=text,
+                                    confidence=0.4, source="layout"))
+
     def synthesise(self) -> None:
         W, H = self.size
         for b in self.blks:
@@ -639,7 +689,7 @@ class _Linker:
     def _add_synth(self, box: list[int], b: _Blk) -> None:
         b.role = "label"
         self.els.append(Element(kind="text_input", bbox=box, label=clean_label(b.text),
-                                label_bbox=list(b.rect), confidence=0.4, source="layout"))
+                                label_bbox=b.box, confidence=0.4, source="layout"))
 
     def run(self) -> list[Element]:
         self.cut_with_ink()
@@ -647,6 +697,7 @@ class _Linker:
         self.inside_text()
         self.toggles()
         self.boxes()
+        self.synthesise_rows()
         self.synthesise()
         return self.els
 

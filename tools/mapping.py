@@ -164,3 +164,67 @@ def map_fields(
     seen: set[str] = set()
     missing = [m for m in missing if not (m in seen or seen.add(m))]  # type: ignore[func-returns-value]
     return fields, missing
+
+
+def _in_words(text: str, sources: list[str]) -> bool:
+    """Is ``text`` (spaces ignored, case-folded) inside any of the user's words?"""
+    needle = re.sub(r"\s+", "", text).casefold()
+    return bool(needle) and any(needle in re.sub(r"\s+", "", s).casefold() for s in sources)
+
+
+def assign_fields(
+    elements: list[Element], assignments: list[tuple[int, str, str]], user_words: list[str],
+    threshold: float = 0.72, model_confidence: float = 0.85,
+) -> tuple[list[FilledField], list[str], list[str]]:
+    """Fields from a model's (control index, value, evidence) answers, checked against the
+    user's words: a value whose evidence is not in what the user said is dropped, never
+    used. Returns fields, missing labels, and one note per dropped answer.
+    """
+    fields: list[FilledField] = []
+    notes: list[str] = []
+    filled: set[int] = set()
+    for index, value, evidence in assignments:
+        if not 0 <= index < len(elements) or index in filled:
+            notes.append(f"control {index}: no such control (or given twice); ignored")
+            continue
+        el = elements[index]
+        if not el.editable or el.kind == "button":
+            notes.append(f"control {index} ({element_name(el)}): not fillable; ignored")
+            continue
+        grounded = _in_words(evidence, user_words) and (
+            _in_words(value, user_words) or _in_words(value, [evidence])
+            or el.kind in ("radio", "checkbox", "select"))
+        if not grounded:
+            notes.append(f"{element_name(el) or index}: value not found in the user's words; "
+                         "dropped")
+            continue
+        name = element_name(el)
+        key, score = match_label(name) if name else (None, 0.0)
+        key = key if key is not None and score >= threshold else (name or f"control_{index}")
+        datum = UserDatum(key=key, value=value, source="request", raw_label=name or None)
+        action = "check" if el.kind in ("radio", "checkbox") else _ACTIONS.get(el.kind,
+                                                                               "input_text")
+        cand = _Candidate(el, index, name, key, model_confidence)
+        fields.append(_field(cand, datum, (el.option or value) if action == "check" else value,
+                             action, model_confidence, {}))
+        filled.add(index)
+    others = {f.key: f.value for f in fields}
+    fields = [f.model_copy(update=_revalidate(f, others)) for f in fields]
+    groups_done = {element_name(elements[i]) for i in filled
+                   if elements[i].kind in ("radio", "checkbox")}
+    missing: list[str] = []
+    for i, el in enumerate(elements):
+        name = element_name(el)
+        if (i in filled or not el.editable or el.kind == "button" or not name
+                or name in groups_done or name in missing):
+            continue
+        missing.append(name)
+    fields.sort(key=lambda f: (f.image_id, f.bbox[1] // 10, f.bbox[0]))
+    return fields, missing, notes
+
+
+def _revalidate(field: FilledField, others: dict[str, str]) -> dict[str, object]:
+    """Validation with every other field known (ID number vs date of birth)."""
+    check = validate(field.key, field.value, others)
+    value = check.normalized if check.valid and check.normalized else field.value
+    return {"valid": check.valid, "message": check.message, "value": value}

@@ -1,0 +1,99 @@
+"""What every Qwen3-VL expert shares: the models for a run, and prompt assembly.
+
+The message layout is fixed for prefix caching: the same system text, then the image
+parts (same bytes, model-input size), then the expert's instruction. Only the instruction
+differs between OCR, GUI and mapping calls on one screenshot.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from agents.model_client import (
+    ModelError,
+    StructuredReply,
+    build_chat_model,
+    call_structured,
+    image_part,
+)
+from agents.prompts import EXPERT_SYSTEM
+from agents.response_cache import ResponseCache
+from agents.settings import Settings
+from tools.schema import ImageRef
+
+
+@dataclass(frozen=True)
+class Models:
+    """The chat models of a run: Thinking for the planner, Instruct for the experts."""
+
+    planner: Any
+    expert: Any
+    cache: ResponseCache | None = None
+
+
+_models: dict[tuple[Any, ...], Models] = {}
+_lock = threading.Lock()
+
+
+def models_for(settings: Settings) -> Models:
+    """One pair of clients per server/model settings, reused across runs (connection pools)."""
+    planner_url = settings.planner_base_url or settings.base_url
+    key = (settings.base_url, planner_url, settings.api_key, settings.planner_model,
+           settings.expert_model, settings.reasoning_budget)
+    with _lock:
+        if key not in _models:
+            _models[key] = Models(
+                planner=build_chat_model(base_url=planner_url, api_key=settings.api_key,
+                                         model=settings.planner_model, thinking=True,
+                                         reasoning_budget=settings.reasoning_budget),
+                expert=build_chat_model(base_url=settings.base_url, api_key=settings.api_key,
+                                        model=settings.expert_model, thinking=False,
+                                        # Harmless for Instruct templates; stops a Thinking
+                                        # or hybrid model (one server for all) from thinking.
+                                        disable_thinking=True),
+                cache=ResponseCache(),
+            )
+        return _models[key]
+
+
+def image_parts(images: list[ImageRef]) -> list[dict[str, Any]]:
+    """Every image at its model-input size, in input order."""
+    return [image_part(ref.path, (ref.model_width, ref.model_height)) for ref in images]
+
+
+def expert_messages(images: list[ImageRef], instruction: str) -> list[BaseMessage]:
+    """System text, then the images, then this expert's instruction (cache-friendly order)."""
+    content: list[str | dict[Any, Any]] = [*image_parts(images),
+                                           {"type": "text", "text": instruction}]
+    return [SystemMessage(content=EXPERT_SYSTEM), HumanMessage(content=content)]
+
+
+def cache_key_parts(images: list[ImageRef], instruction: str) -> tuple[list[str], str]:
+    """What identifies a call for the response cache besides model and settings."""
+    return [ref.sha256 for ref in images], instruction
+
+
+async def structured(model: Any, messages: list[BaseMessage], schema: type[Any],
+                     **kwargs: Any) -> StructuredReply[Any]:
+    """``call_structured`` where a server failure is an unusable answer, not a crash: the
+    caller then falls back to the offline engine and says so."""
+    try:
+        return await call_structured(model, messages, schema, **kwargs)
+    except ModelError as exc:
+        return StructuredReply(parsed=None, reasoning="", content=None, error=str(exc),
+                               attempts=1, usage={})
+
+
+async def ask_expert(settings: Settings, images: list[ImageRef], instruction: str,
+                     schema: type[Any]) -> StructuredReply[Any]:
+    """One structured Instruct call on ``images`` (cached by model, images and prompt)."""
+    models = models_for(settings)
+    shas, text = cache_key_parts(images, instruction)
+    key = models.cache.key(settings.expert_model, shas, text,
+                           {"max_pixels": settings.max_pixels}) if models.cache else None
+    return await structured(models.expert, expert_messages(images, instruction), schema,
+                            cache=models.cache, cache_key=key)

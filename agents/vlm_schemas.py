@@ -1,0 +1,76 @@
+"""Structured-output schemas the model must answer in (sent as json_schema to vLLM).
+
+Bounded on purpose (lengths, counts, 0–1000 ranges): vLLM's guided decoding then cannot run
+away, and even a confused model yields JSON that parses. Code reads model output only
+through these models, never by regex.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+Rel = Annotated[int, Field(ge=0, le=1000)]
+RelBox = Annotated[list[Rel], Field(min_length=4, max_length=4)]
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class PlanStepOut(BaseModel):
+    """One step of the model's plan."""
+
+    id: Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]
+    agent: Literal["ocr", "gui", "data_mapping", "feedback"]
+    instruction: Annotated[str, Field(max_length=300)]
+    depends_on: Annotated[list[Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]],
+                          Field(max_length=6)]
+
+
+class PlanOut(BaseModel):
+    """The planner's answer."""
+
+    task: Literal["form_fill", "read_text"]
+    steps: Annotated[list[PlanStepOut], Field(min_length=1, max_length=8)]
+
+
+class TextLineOut(BaseModel):
+    """One OCR line."""
+
+    text: ShortText
+    bbox_2d: RelBox
+
+
+class OcrOut(BaseModel):
+    """The OCR expert's answer."""
+
+    lines: Annotated[list[TextLineOut], Field(max_length=300)]
+
+
+class ElementOut(BaseModel):
+    """One control found by the GUI expert."""
+
+    kind: Literal["text_input", "textarea", "select", "checkbox", "radio", "button", "upload",
+                  "date"]
+    label: Annotated[str, Field(max_length=80)]
+    option: Annotated[str, Field(max_length=80)] | None
+    bbox_2d: RelBox
+
+
+class GuiOut(BaseModel):
+    """The GUI expert's answer."""
+
+    elements: Annotated[list[ElementOut], Field(max_length=150)]
+
+
+class MappingItemOut(BaseModel):
+    """One control's value, with the user's words that justify it."""
+
+    control: Annotated[int, Field(ge=0, le=999)]
+    value: ShortText
+    evidence: ShortText
+
+
+class MappingOut(BaseModel):
+    """The data-mapping expert's answer."""
+
+    fields: Annotated[list[MappingItemOut], Field(max_length=150)]
