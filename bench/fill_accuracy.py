@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
-from tools.validators import parse_date
 
 from bench.corpus import corpus
 from bench.formgen import render
 from graph.builder import graph
 from graph.context import Context
+from tools.validators import parse_date
 
 
 def iou(a: list[int], b: list[int]) -> float:

@@ -149,7 +149,7 @@ def test_garbage_from_the_model_falls_back_per_step_and_says_so(tmp_path: Path) 
         return Reply(content="not json at all")
 
     with LoopbackVLLM(responder=broken) as server:
-        answer, updates = run(server, tmp_path)
+        answer, _updates = run(server, tmp_path)
     status = {p["agent"]: (p["status"], p["backend"]) for p in answer.plan}
     assert status == {"ocr": ("failed", "offline"), "gui": ("failed", "offline"),
                       "data_mapping": ("failed", "offline"), "feedback": ("done", "vllm")}
