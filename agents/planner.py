@@ -90,7 +90,8 @@ async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, 
     from agents.vlm_schemas import PlanOut
 
     content: list[str | dict[Any, Any]] = [
-        *image_parts(state.get("images", [])),
+        # Planning needs the gist of the screen, not its detail: a smaller image.
+        *image_parts(state.get("images", []), ctx.planner_max_pixels),
         {"type": "text", "text": PLANNER_USER.format(request=state.get("request", ""))}]
     messages = [SystemMessage(content=PLANNER_SYSTEM), HumanMessage(content=content)]
     reply = await structured(models_for(ctx).planner, messages, PlanOut)

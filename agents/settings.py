@@ -21,6 +21,7 @@ class Settings(Protocol):
     reasoning_budget: int
     probe_timeout: float
     max_pixels: int
+    planner_max_pixels: int
     ocr_min_confidence: float
     match_threshold: float
     allow_http_images: bool

@@ -23,6 +23,7 @@ from agents.model_client import (
 from agents.prompts import EXPERT_SYSTEM
 from agents.response_cache import ResponseCache
 from agents.settings import Settings
+from tools.images import model_input_size
 from tools.schema import ImageRef
 
 
@@ -60,9 +61,11 @@ def models_for(settings: Settings) -> Models:
         return _models[key]
 
 
-def image_parts(images: list[ImageRef]) -> list[dict[str, Any]]:
-    """Every image at its model-input size, in input order."""
-    return [image_part(ref.path, (ref.model_width, ref.model_height)) for ref in images]
+def image_parts(images: list[ImageRef], max_pixels: int | None = None) -> list[dict[str, Any]]:
+    """Every image at its model-input size (or within ``max_pixels``), in input order."""
+    return [image_part(ref.path, (ref.model_width, ref.model_height) if max_pixels is None
+                       else model_input_size(ref.width, ref.height, max_pixels))
+            for ref in images]
 
 
 def expert_messages(images: list[ImageRef], instruction: str) -> list[BaseMessage]:

@@ -72,6 +72,10 @@ class Context:
         default_factory=_env("max_pixels", 1_310_720),
         metadata={"description": "Pixel budget per image sent to the model (1280 tokens)."},
     )
+    planner_max_pixels: int = field(
+        default_factory=_env("planner_max_pixels", 327_680),
+        metadata={"description": "Pixel budget for the planner's look (the gist: 320 tokens)."},
+    )
     ocr_min_confidence: float = field(
         default_factory=_env("ocr_min_confidence", 0.5),
         metadata={"description": "OCR lines scored below this are dropped."},

@@ -121,8 +121,10 @@ def test_vllm_form_fill_gives_the_truth_and_sends_cache_friendly_prompts(tmp_pat
     assert planner_call["temperature"] == 0.6 and planner_call["top_p"] == 0.95
     assert planner_call["top_k"] == 20
     mw, mh = model_input_size(W, H, 600_000)
+    assert image_sizes(planner_call) == [model_input_size(W, H, 327_680)]  # the gist
     for call in calls:
-        assert image_sizes(call) == [(mw, mh)]  # resized on the client to the budget
+        if call is not planner_call:
+            assert image_sizes(call) == [(mw, mh)]  # resized on the client to the budget
         assert call["response_format"]["type"] == "json_schema"
     for call in experts:
         assert (call["temperature"], call["top_p"], call["top_k"], call["presence_penalty"]) == (

@@ -168,7 +168,7 @@ def form_e() -> Form:
         _text(d, (40, y - 10), label)
         x1 = 40 + w + 6
         d.line((x1, y, x1 + 260, y), fill=(0, 0, 0), width=1)
-        f.truth.append(Truth("text_input", (x1, y - 26, x1 + 261, y), label.rstrip("：")))
+        f.truth.append(Truth("text_input", (x1, y - 32, x1 + 261, y), label.rstrip("：")))
         y += 60
     return f
 

@@ -166,11 +166,12 @@ def _seal_corners(struct: np.ndarray, lines_h: np.ndarray, lines_v: np.ndarray,
 
 
 def text_height(ink: np.ndarray) -> float:
-    """Typical height of a text line (px), from word-like blobs of the ink."""
+    """Typical height of a text line (px, about the font size), from word-like blobs."""
     words = cv2.dilate(ink, np.ones((1, 7), np.uint8))
     _n, _lab, stats, _c = cv2.connectedComponentsWithStats(words, connectivity=8)
     hs = [int(h) for _x, _y, w, h, area in stats[1:] if 8 <= h <= 60 and w >= h and area > 0.3 * w * h]
-    return float(np.median(hs)) if len(hs) >= 3 else 18.0
+    # Above the median: Latin words without ascenders or descenders are shorter than a line.
+    return float(np.percentile(hs, 70)) if len(hs) >= 3 else 18.0
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -457,7 +458,8 @@ def _underlines(struct: np.ndarray, dark: np.ndarray, closed: np.ndarray, th: fl
     small = [r.rect for r in holes if r.rect[3] - r.rect[1] < 4 * th]
     _n, _lab, stats, _c = cv2.connectedComponentsWithStats(lines, connectivity=8)
     _m, comp, cstats, _cc = cv2.connectedComponentsWithStats(closed, connectivity=8)
-    band = round(1.6 * th)
+    # The blank above the line: a line of text and the gap over the line (th ≈ font size).
+    band = round(2.0 * th)
     out: list[Region] = []
     for x, y, w, h, _a in stats[1:]:
         x, y, w, h = int(x), int(y), int(w), int(h)
@@ -534,8 +536,8 @@ def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
     # a checkbox, and does not make the box a container.
     others = [o for o in others if not (o.kind in ("checkbox", "radio") and any(
         _inside(o.rect, r.rect) and _area(r.rect) > 3 * _area(o.rect)
-        and o.rect[0] >= r.rect[2] - max(40, 1.6 * (r.rect[3] - r.rect[1]))
-        and r.rect[3] - r.rect[1] <= 3 * th for r in holes))]
+        and o.rect[0] >= r.rect[2] - max(40, 1.6 * (o.rect[3] - o.rect[1]) + 12)
+        and o.rect[1] - r.rect[1] <= 2.5 * (o.rect[3] - o.rect[1]) for r in holes))]
     toggles = [o for o in others if o.kind in ("checkbox", "radio")]
     kept: list[Region] = []
     for r in holes:
@@ -574,7 +576,9 @@ def detect_regions(image: Image.Image) -> tuple[list[Region], float]:
             r.kind = _right_icon(ink, r.rect, th) or "text_input"
     for o in others:
         if o.kind == "underline":
-            o.kind = "select" if _right_icon(ink, o.rect, th) == "select" else "text_input"
+            x1, y1, x2, y2 = o.rect  # a ▼ may stand at the top of the band: look above it too
+            icon = _right_icon(ink, (x1, max(0, y1 - 4), x2, y2 + 2), th)
+            o.kind = "select" if icon == "select" else "text_input"
         elif o.kind == "textarea_line":
             o.kind = "textarea"
     return [*kept, *others], th

@@ -35,7 +35,7 @@ Rect = tuple[int, int, int, int]
 
 _BOXLIKE = {"text_input", "textarea", "select", "date", "upload"}
 _TOGGLES = {"checkbox", "radio"}
-_GLYPHS = set("OoQ0〇○◯◎●⊙口□☐☑☒■◻◼▢◉")  # how OCR reads a checkbox or radio
+_GLYPHS = set("OoQ0〇○◯◎●⊙口□☐☑☒■◻◼▢◉[]|")  # how OCR reads a checkbox or radio
 _CHEVRONS = set("Vv∨ˇ▼▾⌄﹀√丶")
 _PROMPT = re.compile(r"^(请|please|enter|type|select|choose|search|e\.g\.|例如|如[:：])", re.I)
 _DATE_HINT = re.compile(
@@ -160,7 +160,8 @@ def _glyph_at(t: str, i: int) -> bool:
         return True  # ○ □ ☐ …
     before = t[i - 1] if i > 0 else " "
     after = t[i + 1] if i + 1 < len(t) else " "
-    starts = before in " :：" or not before.isascii()
+    # "GenderO Male": a capital glued to the end of a lowercase word is the radio, too.
+    starts = before in " :：" or not before.isascii() or (before.islower() and c.isupper())
     ends = after == " " or not after.isascii() or after.isupper() or after.lower() == c.lower()
     return starts and ends
 
@@ -202,7 +203,7 @@ def _share(text: str, widths: Sequence[int]) -> list[str] | None:
                 c = cost[j - 1][a] + ((cum[i] - cum[a]) * scale - widths[j - 1]) ** 2 / max(
                     widths[j - 1], 1)
                 if j < k and i < n and _same_word(text[i - 1], text[i]):
-                    c += 2.0  # cutting inside a word is unlikely
+                    c += 4.0  # cutting inside a word is unlikely
                 if c < cost[j][i]:
                     cost[j][i], back[j][i] = c, a
     if cost[k][n] == inf:
