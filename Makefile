@@ -48,6 +48,8 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m bench.fill_accuracy
+	$(BIN)/python -m bench.fill_accuracy --variant 1
+	$(BIN)/python -m bench.model_calls
 
 clean:
 	rm -rf out bench/out .pytest_cache .ruff_cache .mypy_cache

@@ -109,10 +109,25 @@ def structure_mask(gray: np.ndarray, ink: np.ndarray, noisy: bool = False) -> np
     thin_v = (faint & ~shifted(faint, 0, 3) & ~shifted(faint, 0, -3)).astype(np.uint8)
     lines_h = cv2.morphologyEx(thin_h, cv2.MORPH_OPEN, np.ones((1, 25), np.uint8))
     lines_v = cv2.morphologyEx(thin_v, cv2.MORPH_OPEN, np.ones((15, 1), np.uint8))
-    struct = ((ink > 0) | grow | (lines_h > 0) | (lines_v > 0)).astype(np.uint8) * 255
+    struct = ((ink > 0) | grow | (lines_h > 0) | (lines_v > 0) | _thin_faint(faint, ink))
+    struct = struct.astype(np.uint8) * 255
     struct = _specks(struct, drop=noisy)[0]
     _seal_corners(struct, lines_h, lines_v)
     return struct
+
+
+def _thin_faint(faint: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Faint strokes at most ~4 px wide that touch real ink: a light 1-px border drawn
+    across two pixel columns (each only half as dark), never a tinted fill."""
+    n, lab = cv2.connectedComponents(faint.astype(np.uint8), connectivity=8)
+    half_width = cv2.distanceTransform(faint.astype(np.uint8), cv2.DIST_L2, 3)
+    widest = np.zeros(n, np.float32)
+    np.maximum.at(widest, lab.ravel(), half_width.ravel())
+    touches = np.zeros(n, bool)
+    touches[np.unique(lab[ink > 0])] = True
+    keep = touches & (widest <= 2.5)
+    keep[0] = False
+    return keep[lab]
 
 
 def _segments(lines: np.ndarray, horizontal: bool) -> list[tuple[int, int, int]]:

@@ -253,6 +253,7 @@ class _Linker:
                      for b in blocks if b.text.strip()]
         self.ink = None
         self.option_rect: dict[int, list[int]] = {}
+        self.grey_hint: dict[int, bool | None] = {}  # element → its inside text is grey
         if image is not None:
             self.ink = ink_mask(self.gray)
         heights = sorted(_h(b.rect) for b in self.blks)
@@ -284,7 +285,10 @@ class _Linker:
         patch = mask[max(0, y1 + pad):max(0, y2 - pad), max(0, x1):max(0, x2)] > 0
         rows = np.flatnonzero(patch.any(axis=1)) if patch.size else np.array([])
         if rows.size == 0:
-            return [b]
+            # Nothing but a checkbox under it: the box itself read as "口"/"O".
+            on_toggle = any(e.kind in _TOGGLES and _h_overlap(e.bbox, b.rect) > 0.5 * _w(b.rect)
+                            and _v_overlap(e.bbox, b.rect) > 0.5 for e in self.els)
+            return [] if on_toggle and len(b.text) <= 2 else [b]
         ch = int(rows[-1] - rows[0] + 1)
         cols = np.flatnonzero(patch.any(axis=0))
         runs: list[list[int]] = []
@@ -381,9 +385,14 @@ class _Linker:
             if e.kind == "button":
                 e.label, e.label_bbox = text, _union([b.box for b in mine])
                 continue
-            if e.kind in ("select", "date"):
-                text = _strip_icon(text)
-            e.placeholder = text
+            # The hint is on the first line; grey text there wins over a coloured suffix
+            # ("获取验证码") or a counter ("0/200") further on.
+            top = min(mine, key=lambda b: b.rect[1])
+            first = [b for b in mine if abs(_cy(b.rect) - _cy(top.rect)) <= 0.6 * _h(top.rect)]
+            grey = [b for b in first if b.grey]
+            hint = " ".join(b.text for b in (grey or first))
+            self.grey_hint[i] = bool(grey) if all(b.grey is not None for b in first) else None
+            e.placeholder = _strip_icon(hint) if e.kind in ("select", "date") else hint
             if e.kind == "text_input" and _BUTTON_WORDS.match(text) and _w(e.bbox) < 260 \
                     and abs(_cx(_union([b.rect for b in mine])) - _cx(e.bbox)) < 0.15 * _w(e.bbox):
                 # An outlined button ("取消", "Reset") looks like a box with centred text.
@@ -525,11 +534,9 @@ class _Linker:
             e.label, e.label_bbox = clean_label(b.text), b.box
         for i in targets:
             e = self.els[i]
-            mine = [b for b in self.blks if b.inside == i]
-            if not mine:
-                continue
-            grey = all(b.grey for b in mine) if all(b.grey is not None for b in mine) \
-                else bool(_PROMPT.match(e.placeholder or ""))
+            if i not in self.grey_hint:
+                continue  # nothing printed inside
+            grey = self._grey_inside(i)
             if e.label is None:
                 e.label = clean_label(e.placeholder or "") or None
             elif not grey:
@@ -542,12 +549,11 @@ class _Linker:
                 e.kind = "date"
 
     def _grey_inside(self, i: int) -> bool:
-        mine = [b for b in self.blks if b.inside == i]
-        if not mine:
+        """The box shows a placeholder (grey hint text; without the image: a prompt)."""
+        if i not in self.grey_hint:
             return False
-        if all(b.grey is not None for b in mine):
-            return all(b.grey for b in mine)
-        return bool(_PROMPT.match(mine[0].text))
+        grey = self.grey_hint[i]
+        return grey if grey is not None else bool(_PROMPT.match(self.els[i].placeholder or ""))
 
     def _neighbours(self, i: int, j: int) -> bool:
         """``j`` is the next box below ``i`` (same left edge) or beside it on its row."""
