@@ -108,10 +108,13 @@ def structure_mask(gray: np.ndarray, ink: np.ndarray, noisy: bool = False) -> np
     thin_h = (faint & ~shifted(faint, 3, 0) & ~shifted(faint, -3, 0)).astype(np.uint8)
     thin_v = (faint & ~shifted(faint, 0, 3) & ~shifted(faint, 0, -3)).astype(np.uint8)
     lines_h = cv2.morphologyEx(thin_h, cv2.MORPH_OPEN, np.ones((1, 25), np.uint8))
-    lines_v = cv2.morphologyEx(thin_v, cv2.MORPH_OPEN, np.ones((15, 1), np.uint8))
-    struct = ((ink > 0) | grow | (lines_h > 0) | (lines_v > 0) | _thin_faint(faint, ink))
-    struct = struct.astype(np.uint8) * 255
-    struct = _specks(struct, drop=noisy)[0]
+    # (Compression ringing stacks into short faint columns beside circles: ask for longer.)
+    lines_v = cv2.morphologyEx(thin_v, cv2.MORPH_OPEN, np.ones((25 if noisy else 15, 1), np.uint8))
+    if noisy:  # ringing joins the halo: keep only straight runs (corners are sealed below)
+        struct = (ink > 0) | (lines_h > 0) | (lines_v > 0)
+    else:
+        struct = (ink > 0) | grow | (lines_h > 0) | (lines_v > 0) | _thin_faint(faint, ink)
+    struct = _specks(struct.astype(np.uint8) * 255, drop=noisy)[0]
     _seal_corners(struct, lines_h, lines_v)
     return struct
 
@@ -478,7 +481,7 @@ def _underlines(struct: np.ndarray, dark: np.ndarray, closed: np.ndarray, th: fl
     out: list[Region] = []
     for x, y, w, h, _a in stats[1:]:
         x, y, w, h = int(x), int(y), int(w), int(h)
-        if w < 60 or h > max(4, round(th / 4)):  # 1–2 px, or a little more when enlarged
+        if w < 60 or h > max(5, round(th / 3.5)):  # 1–2 px, blurred or enlarged a bit more
             continue
         along = comp[y + h // 2, x:x + w]
         owner = int(np.bincount(along[along > 0]).argmax()) if (along > 0).any() else 0

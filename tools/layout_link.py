@@ -402,6 +402,12 @@ class _Linker:
     # -- step 3 -------------------------------------------------------------
     def toggles(self) -> None:
         toggles = [i for i, e in enumerate(self.els) if e.kind in _TOGGLES]
+        # A lone glyph on a toggle ("O") is OCR reading the circle/box itself: drop it, so
+        # it is taken neither for an option nor for a group label.
+        self.blks = [b for b in self.blks
+                     if not (len(b.text.strip()) == 1 and b.text.strip() in _GLYPHS
+                             and any(_contains_point(self.els[i].bbox, _cx(b.box), _cy(b.box))
+                                     for i in toggles))]
         toggles.sort(key=lambda i: (self.els[i].bbox[0]))
         for i in toggles:
             e = self.els[i]
