@@ -94,7 +94,8 @@ async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, 
         *image_parts(state.get("images", []), ctx.planner_max_pixels),
         {"type": "text", "text": PLANNER_USER.format(request=state.get("request", ""))}]
     messages = [SystemMessage(content=PLANNER_SYSTEM), HumanMessage(content=content)]
-    reply = await structured(models_for(ctx).planner, messages, PlanOut)
+    models = models_for(ctx)
+    reply = await structured(models.planner, messages, PlanOut, cache=models.cache)
     if reply.parsed is None:
         return None, reply.reasoning, reply.error or "no usable answer"
     plan = Plan(task=reply.parsed.task, steps=[

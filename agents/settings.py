@@ -19,6 +19,7 @@ class Settings(Protocol):
     planner_model: str
     expert_model: str
     reasoning_budget: int
+    cache_path: str
     probe_timeout: float
     max_pixels: int
     planner_max_pixels: int

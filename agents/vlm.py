@@ -44,7 +44,7 @@ def models_for(settings: Settings) -> Models:
     """One pair of clients per server/model settings, reused across runs (connection pools)."""
     planner_url = settings.planner_base_url or settings.base_url
     key = (settings.base_url, planner_url, settings.api_key, settings.planner_model,
-           settings.expert_model, settings.reasoning_budget)
+           settings.expert_model, settings.reasoning_budget, settings.cache_path)
     with _lock:
         if key not in _models:
             _models[key] = Models(
@@ -56,7 +56,7 @@ def models_for(settings: Settings) -> Models:
                                         # Harmless for Instruct templates; stops a Thinking
                                         # or hybrid model (one server for all) from thinking.
                                         disable_thinking=True),
-                cache=ResponseCache(),
+                cache=ResponseCache(settings.cache_path or None),
             )
         return _models[key]
 

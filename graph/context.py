@@ -64,6 +64,10 @@ class Context:
         default_factory=_env("reasoning_budget", 2048),
         metadata={"description": "Most tokens the planner may think for (max_reasoning_steps)."},
     )
+    cache_path: str = field(
+        default_factory=_env("cache_path", ""),
+        metadata={"description": "SQLite file for the model response cache ('' = memory)."},
+    )
     probe_timeout: float = field(
         default_factory=_env("probe_timeout", 1.0),
         metadata={"description": "Seconds to wait for /v1/models in auto mode."},

@@ -161,3 +161,32 @@ def test_garbage_from_the_model_falls_back_per_step_and_says_so(tmp_path: Path) 
     # The offline engine stood in everywhere, so the answer is still the right one.
     assert [(f.key, f.value) for f in answer.fields] == [
         (e["key"], e["value"]) for e in TRUTH["expected"]["fields"]]
+
+
+def test_planner_reasoning_streams_as_it_is_thought(tmp_path: Path) -> None:
+    parts = [{"type": "text", "text": REQUEST},
+             {"type": "image_url", "image_url": {"url": str(EXAMPLES / f"{NAME}.png")}}]
+
+    async def go(url: str) -> list[tuple[str, str]]:
+        pieces = []
+        async for msg, meta in graph.astream(
+                {"messages": [HumanMessage(content=parts)]}, stream_mode="messages",
+                context=Context(backend="vllm", base_url=url, out_dir=str(tmp_path))):
+            reasoning = msg.additional_kwargs.get("reasoning_content")
+            if reasoning:
+                pieces.append((meta["langgraph_node"], reasoning))
+        return pieces
+
+    with LoopbackVLLM(responder=qwen3_vl) as server:
+        pieces = asyncio.run(go(server.base_url))
+    assert len(pieces) > 5 and {node for node, _ in pieces} == {"planner"}
+    assert "".join(text for _, text in pieces) == THOUGHT
+
+
+def test_rerunning_the_same_screen_calls_no_model(tmp_path: Path) -> None:
+    with LoopbackVLLM(responder=qwen3_vl) as server:
+        first, _ = run(server, tmp_path / "a")
+        sent = len(server.requests)
+        second, _ = run(server, tmp_path / "b")
+        assert len(server.requests) == sent == 4
+    assert [f.model_dump() for f in second.fields] == [f.model_dump() for f in first.fields]
