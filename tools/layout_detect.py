@@ -108,8 +108,7 @@ def structure_mask(gray: np.ndarray, ink: np.ndarray, noisy: bool = False) -> np
     thin_h = (faint & ~shifted(faint, 3, 0) & ~shifted(faint, -3, 0)).astype(np.uint8)
     thin_v = (faint & ~shifted(faint, 0, 3) & ~shifted(faint, 0, -3)).astype(np.uint8)
     lines_h = cv2.morphologyEx(thin_h, cv2.MORPH_OPEN, np.ones((1, 25), np.uint8))
-    # (Compression ringing stacks into short faint columns beside circles: ask for longer.)
-    lines_v = cv2.morphologyEx(thin_v, cv2.MORPH_OPEN, np.ones((25 if noisy else 15, 1), np.uint8))
+    lines_v = cv2.morphologyEx(thin_v, cv2.MORPH_OPEN, np.ones((15, 1), np.uint8))
     if noisy:  # ringing joins the halo: keep only straight runs (corners are sealed below)
         struct = (ink > 0) | (lines_h > 0) | (lines_v > 0)
     else:
@@ -125,7 +124,7 @@ def _thin_faint(faint: np.ndarray, ink: np.ndarray) -> np.ndarray:
     n, lab = cv2.connectedComponents(faint.astype(np.uint8), connectivity=8)
     half_width = cv2.distanceTransform(faint.astype(np.uint8), cv2.DIST_L2, 3)
     widest = np.zeros(n, np.float32)
-    np.maximum.at(widest, lab.ravel(), half_width.ravel())
+    np.maximum.at(widest, lab.ravel().astype(np.intp), half_width.ravel())
     touches = np.zeros(n, bool)
     touches[np.unique(lab[ink > 0])] = True
     keep = touches & (widest <= 2.5)
@@ -239,7 +238,8 @@ def _text_rows(patch: np.ndarray, th: float) -> int:
     """How many separate text rows a patch of ink holds (gaps inside a glyph row bridged)."""
     if patch.size == 0:
         return 0
-    rows = (patch > 0).any(axis=1).tolist()
+    inked: np.ndarray = np.asarray(patch > 0).any(axis=1)
+    rows = [bool(v) for v in inked]
     runs: list[list[int]] = []
     for y, on in enumerate(rows):
         if not on:
@@ -335,8 +335,8 @@ def _holes(closed: np.ndarray, ink: np.ndarray, gray: np.ndarray,
         out.append(Region(shape, rect, round(conf, 2), has_ink, int(hier[i][3])))
     # Holes of one border component that touch each other are the cells of a grid.
     by_parent: dict[int, list[Region]] = {}
-    for r in out:
-        by_parent.setdefault(r.parent, []).append(r)
+    for region in out:
+        by_parent.setdefault(region.parent, []).append(region)
     for group in by_parent.values():
         for a in group:
             if any(a is not b and _touch(a.rect, b.rect) for b in group):

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from tools.layout_detect import ink_mask, page_gray
-from tools.schema import Element, TextBlock
+from tools.schema import Element, ElementKind, TextBlock
 
 Rect = tuple[int, int, int, int]
 
@@ -254,7 +254,7 @@ class _Linker:
         self.ink = None
         self.option_rect: dict[int, list[int]] = {}
         self.grey_hint: dict[int, bool | None] = {}  # element → its inside text is grey
-        if image is not None:
+        if image is not None and self.gray is not None:
             self.ink = ink_mask(self.gray)
         heights = sorted(_h(b.rect) for b in self.blks)
         self.th = float(np.median(heights)) if heights else 20.0
@@ -383,7 +383,8 @@ class _Linker:
                 continue
             text = " ".join(b.text for b in mine)
             if e.kind == "button":
-                e.label, e.label_bbox = text, _union([b.box for b in mine])
+                if e.label is None:  # (a label given by the caller is kept)
+                    e.label, e.label_bbox = text, _union([b.box for b in mine])
                 continue
             # The hint is on the first line; grey text there wins over a coloured suffix
             # ("获取验证码") or a counter ("0/200") further on.
@@ -393,7 +394,8 @@ class _Linker:
             hint = " ".join(b.text for b in (grey or first))
             self.grey_hint[i] = bool(grey) if all(b.grey is not None for b in first) else None
             e.placeholder = _strip_icon(hint) if e.kind in ("select", "date") else hint
-            if e.kind == "text_input" and _BUTTON_WORDS.match(text) and _w(e.bbox) < 260 \
+            if e.kind == "text_input" and e.label is None and _BUTTON_WORDS.match(text) \
+                    and _w(e.bbox) < 260 \
                     and abs(_cx(_union([b.rect for b in mine])) - _cx(e.bbox)) < 0.15 * _w(e.bbox):
                 # An outlined button ("取消", "Reset") looks like a box with centred text.
                 e.kind, e.editable, e.label, e.placeholder = "button", False, text, None
@@ -424,12 +426,14 @@ class _Linker:
                     best = b
             if best is not None:
                 best.role = "option"
-                e.option = clean_label(_strip_glyph(best.text))
+                e.option = e.option or clean_label(_strip_glyph(best.text))
                 self.option_rect[i] = best.box
         for group in self._groups(toggles):
             label_blk = self._group_label(group)
             for i in group:
                 e = self.els[i]
+                if e.label is not None:
+                    continue
                 if label_blk is not None:
                     e.label, e.label_bbox = clean_label(label_blk.text), label_blk.box
                 elif len(group) == 1 and e.option:
@@ -658,7 +662,7 @@ class _Linker:
             box = [p.rect[0] - 8, round(_cy(p.rect) - 0.9 * h), max(right, p.rect[2] + 8),
                    round(_cy(p.rect) + 0.9 * h)]
             text = _strip_icon(p.text.rstrip(">›〉").strip())
-            kind = "select" if p.text.rstrip().endswith((">", "›", "〉")) or \
+            kind: ElementKind = "select" if p.text.rstrip().endswith((">", "›", "〉")) or \
                 text.startswith(("请选择", "选择", "Select", "Choose")) else "text_input"
             label.role, p.role = "label", "inside"
             self.els.append(Element(kind=kind, bbox=box, label=clean_label(label.text),
