@@ -238,8 +238,7 @@ def _text_rows(patch: np.ndarray, th: float) -> int:
     """How many separate text rows a patch of ink holds (gaps inside a glyph row bridged)."""
     if patch.size == 0:
         return 0
-    inked: np.ndarray = np.asarray(patch > 0).any(axis=1)
-    rows = [bool(v) for v in inked]
+    rows = [bool(v) for v in np.count_nonzero(patch > 0, axis=1)]
     runs: list[list[int]] = []
     for y, on in enumerate(rows):
         if not on:
