@@ -120,8 +120,8 @@ def _write_artifacts(out: Path, images: list[ImageRef], fields: list[FilledField
 def _summary(answer: Answer, zh: bool) -> str:
     if any(e.fatal for e in answer.errors):
         return "; ".join(e.message for e in answer.errors if e.fatal)
-    if answer.task == "read_text":
-        return answer.text
+    if answer.task in ("read_text", "describe"):
+        return answer.text or "; ".join(e.message for e in answer.errors)
     lines = [answer.suggestion]
     for f in answer.fields:
         lines.append(f"- {f.label}: {mask_value(f.key, f.value)} ({f.action}, {f.confidence:.2f})")
@@ -154,6 +154,11 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         answer.text = "\n".join(b.text for b in blocks)
         answer.suggestion = (f"读到 {len(blocks)} 行文字。" if zh
                              else f"Read {len(blocks)} line(s) of text.")
+    elif not fatal and answer.task == "describe":
+        answer.text = state.get("description", "")
+        answer.objects = list(state.get("objects", []))
+        answer.suggestion = (f"找到 {len(answer.objects)} 个对象。" if zh
+                             else f"Found {len(answer.objects)} object(s).")
     elif not fatal:
         answer.suggestion = suggestion_for(fields, missing, zh)
         out = _out_dir(ctx.out_dir, images, fields)

@@ -15,8 +15,13 @@ from agents.settings import settings_of
 
 # Words that ask for text to be read rather than a form to be filled.
 _READ_TEXT = re.compile(
-    r"(识别|提取|读取|读出)(一下)?(图片|图中|上面|里面)?的?(文字|文本|内容)|"
+    r"(识别|提取|读取|读出|转写).{0,8}(文字|文本|内容)|"
     r"\b(ocr|extract (the )?text|read (the )?text|transcribe)\b",
+    re.I,
+)
+_DESCRIBE = re.compile(
+    r"描述|看看|图里|图中有|有什么|是什么|找出|框出|检测|识别出.{0,6}(物体|对象|目标)|"
+    r"\b(describe|what('s| is) (in|on|this)|detect|find (the|all|every)|locate|caption)\b",
     re.I,
 )
 _FILL = re.compile(r"填|表格|表单|申请表|登记表|\b(fill|form|complete|enter)\b", re.I)
@@ -31,6 +36,10 @@ FORM_FILL_STEPS = (
     ("feedback", "Validate the values, list what is missing, draw the overlay and write "
                  "the automation scripts.", ("s3",)),
 )
+DESCRIBE_STEPS = (
+    ("vision", "Describe the image and detect the objects asked about, with boxes.", ()),
+    ("feedback", "Report the description and the objects.", ("s1",)),
+)
 READ_TEXT_STEPS = (
     ("ocr", "Read every text line with its box.", ()),
     ("feedback", "Report the text in reading order.", ("s1",)),
@@ -41,6 +50,8 @@ def recognise_task(request: str) -> tuple[str, str]:
     """The task kind and the rule that decided it."""
     if _READ_TEXT.search(request) and not _FILL.search(request):
         return "read_text", "the request asks to read/extract text"
+    if _DESCRIBE.search(request) and not _FILL.search(request):
+        return "describe", "the request asks to describe the image or find objects"
     if _FILL.search(request):
         return "form_fill", "the request mentions filling a form"
     return "form_fill", "default task for an image with a request: fill the form with the data given"
@@ -48,7 +59,8 @@ def recognise_task(request: str) -> tuple[str, str]:
 
 def make_plan(task: str) -> Plan:
     """The fixed DAG for a recognised task."""
-    table = READ_TEXT_STEPS if task == "read_text" else FORM_FILL_STEPS
+    table = {"read_text": READ_TEXT_STEPS, "describe": DESCRIBE_STEPS}.get(task,
+                                                                          FORM_FILL_STEPS)
     steps = [
         Step(id=f"s{i}", agent=agent, instruction=text, depends_on=list(deps))  # type: ignore[arg-type]
         for i, (agent, text, deps) in enumerate(table, start=1)

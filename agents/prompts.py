@@ -24,9 +24,10 @@ PLANNER_SYSTEM = (
     "- gui: find the form's controls (text inputs, textareas, selects, checkboxes, radios, "
     "date fields, buttons) with their labels and boxes.\n"
     "- data_mapping: map the data the user gave onto the controls; never invent a value.\n"
+    "- vision: describe the image and detect the objects the user asks about, with boxes.\n"
     "- feedback: validate, list what is missing, and write the answer (always last).\n"
-    "Task kinds: form_fill (fill a form with the user's data) and read_text (only read the "
-    "text). A form_fill plan normally runs ocr and gui in parallel, then data_mapping, then "
+    "Task kinds: form_fill (fill a form with the user's data), read_text (only read the "
+    "text) and describe (describe the image / find objects). A form_fill plan normally runs ocr and gui in parallel, then data_mapping, then "
     "feedback. Use step ids s1, s2, …"
 )
 
@@ -55,3 +56,9 @@ MAPPING_INSTRUCTION = (
 )
 
 PROFILE_BLOCK = "The user's saved profile (label: value):\n{items}\n\n"
+
+VISION_INSTRUCTION = (
+    "Task: vision. The user asks:\n{request}\n\nDescribe the image as it answers the user "
+    "(in the user's language), and list every object the user asks about (or the main "
+    "objects if they ask about none) with its label and bbox_2d."
+)

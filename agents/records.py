@@ -12,10 +12,18 @@ from pydantic import BaseModel, Field
 
 from tools.schema import FilledField
 
-AgentName = Literal["ocr", "gui", "data_mapping", "feedback"]
-TaskKind = Literal["form_fill", "read_text"]
+AgentName = Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
+TaskKind = Literal["form_fill", "read_text", "describe"]
 StepStatus = Literal["pending", "done", "failed", "skipped"]
 Backend = Literal["offline", "vllm"]
+
+
+class DetectedObject(BaseModel):
+    """One object the vision expert found."""
+
+    label: str = Field(description="What it is.")
+    bbox: list[int] = Field(description="Box in original-image pixels.")
+    image_id: str = Field(default="img1", description="Which image it is on.")
 
 
 class Step(BaseModel):
@@ -67,4 +75,6 @@ class Answer(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     errors: list[StepError] = Field(default_factory=list)
     files: dict[str, str] = Field(default_factory=dict, description="Artefacts written.")
-    text: str = Field(default="", description="read_text: the text in reading order.")
+    text: str = Field(default="", description="read_text: the text; describe: the description.")
+    objects: list[DetectedObject] = Field(
+        default_factory=list, description="describe: objects found, boxes in original pixels.")

@@ -20,7 +20,7 @@ class PlanStepOut(BaseModel):
     """One step of the model's plan."""
 
     id: Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]
-    agent: Literal["ocr", "gui", "data_mapping", "feedback"]
+    agent: Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
     instruction: Annotated[str, Field(max_length=300)]
     depends_on: Annotated[list[Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]],
                           Field(max_length=6)]
@@ -29,7 +29,7 @@ class PlanStepOut(BaseModel):
 class PlanOut(BaseModel):
     """The planner's answer."""
 
-    task: Literal["form_fill", "read_text"]
+    task: Literal["form_fill", "read_text", "describe"]
     steps: Annotated[list[PlanStepOut], Field(min_length=1, max_length=8)]
 
 
@@ -74,3 +74,17 @@ class MappingOut(BaseModel):
     """The data-mapping expert's answer."""
 
     fields: Annotated[list[MappingItemOut], Field(max_length=150)]
+
+
+class ObjectOut(BaseModel):
+    """One detected object."""
+
+    label: Annotated[str, Field(max_length=80)]
+    bbox_2d: RelBox
+
+
+class VisionOut(BaseModel):
+    """The vision expert's answer."""
+
+    description: Annotated[str, Field(max_length=2000)]
+    objects: Annotated[list[ObjectOut], Field(max_length=100)]

@@ -18,6 +18,7 @@ from agents.gui import gui
 from agents.ingest import ingest
 from agents.ocr import ocr
 from agents.planner import planner
+from agents.vision import vision
 from graph.context import Context
 from graph.routing import EXPERTS, after_ingest, dispatch_ready
 from graph.state import InputState, OutputState, VLState
@@ -25,7 +26,8 @@ from graph.steps import plain_node, step_node
 
 DEFAULT_NODES = {
     "ingest": ingest, "planner": planner,
-    "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "feedback": feedback,
+    "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "vision": vision,
+    "feedback": feedback,
 }
 
 

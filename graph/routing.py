@@ -7,7 +7,7 @@ from typing import Any, Literal
 from langgraph.graph import END
 from langgraph.types import Send
 
-EXPERTS = ("ocr", "gui", "data_mapping", "feedback")
+EXPERTS = ("ocr", "gui", "data_mapping", "vision", "feedback")
 
 
 def after_ingest(state: dict[str, Any]) -> Literal["planner", "feedback"]:

@@ -15,7 +15,7 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
-from agents.records import Answer, Backend, Plan, Step, StepError, StepReport
+from agents.records import Answer, Backend, DetectedObject, Plan, Step, StepError, StepReport
 from tools.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
 
 
@@ -67,6 +67,10 @@ class VLState(InputState):
     """The mapping of user data onto the form."""
     missing: NotRequired[list[str]]
     """Labels of form fields the user gave no value for."""
+    description: NotRequired[str]
+    """What the vision expert says the image shows."""
+    objects: NotRequired[list[DetectedObject]]
+    """Objects the vision expert found (original pixels)."""
     answer: NotRequired[Answer]
     """The assembled answer."""
     warnings: Annotated[list[str], operator.add]
