@@ -13,8 +13,9 @@ from agents.records import StepError
 from agents.settings import Settings, settings_of
 from tools.blobstore import open_image
 from tools.coords import rel_to_pixels
+from tools.key_values import key_values
 from tools.ocr_engine import read_text
-from tools.schema import ImageRef, TextBlock
+from tools.schema import ImageRef, KeyValue, TextBlock
 
 
 def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
@@ -23,22 +24,25 @@ def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
             for b in read_text(open_image(ref.path), min_confidence=min_confidence)]
 
 
-async def _read_vlm(ref: ImageRef, ctx: Settings) -> tuple[list[TextBlock], str | None]:
-    """The model's lines of one image, or why they could not be used."""
+async def _read_vlm(ref: ImageRef, ctx: Settings
+                    ) -> tuple[list[TextBlock], list[KeyValue], str | None]:
+    """The model's lines and key-value pairs of one image, or why they could not be used."""
     from agents.prompts import OCR_INSTRUCTION
     from agents.vlm import ask_expert
     from agents.vlm_schemas import OcrOut
 
     reply = await ask_expert(ctx, [ref], OCR_INSTRUCTION, OcrOut)
     if reply.parsed is None:
-        return [], reply.error or "no usable answer"
+        return [], [], reply.error or "no usable answer"
     blocks = []
     for line in reply.parsed.lines:
         box = rel_to_pixels(line.bbox_2d, ref.width, ref.height)
         if box and line.text.strip():
             blocks.append(TextBlock(text=line.text.strip(), bbox=box, confidence=0.9,
                                     image_id=ref.id))
-    return blocks, None
+    pairs = [KeyValue(key=p.key.strip(), value=p.value.strip(), image_id=ref.id)
+             for p in reply.parsed.pairs if p.key.strip() and p.value.strip()]
+    return blocks, pairs, None
 
 
 async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
@@ -49,14 +53,16 @@ async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     if state.get("backend") != "vllm":
         blocks = await asyncio.to_thread(
             lambda: [b for ref in images for b in read_offline(ref, ctx.ocr_min_confidence)])
-        return {"ocr": blocks}
-    blocks, errors = [], []
+        return {"ocr": blocks, "ocr_pairs": key_values(blocks)}
+    blocks, pairs, errors = [], [], []
     for ref in images:
-        found, why = await _read_vlm(ref, ctx)
+        found, found_pairs, why = await _read_vlm(ref, ctx)
         if why is not None:
             found = await asyncio.to_thread(read_offline, ref, ctx.ocr_min_confidence)
+            found_pairs = key_values(found)
             errors.append(StepError(step=step.id if step else "ocr", kind="fallback",
                                     message=f"ocr on {ref.id}: model answer unusable ({why}); "
                                             "using the offline OCR result"))
         blocks.extend(found)
-    return {"ocr": blocks, "errors": errors}
+        pairs.extend(found_pairs)
+    return {"ocr": blocks, "ocr_pairs": pairs, "errors": errors}

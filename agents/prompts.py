@@ -35,7 +35,9 @@ PLANNER_USER = "User request:\n{request}\n\nReturn the plan."
 
 OCR_INSTRUCTION = (
     "Task: OCR. List every line of text on the image, in reading order, each with its "
-    "bbox_2d. Keep the text exactly as printed (labels keep their colon if they have one)."
+    "bbox_2d. Keep the text exactly as printed (labels keep their colon if they have one). "
+    "Also list as pairs every printed key with a value filled in beside it (\"姓名：张三\"); "
+    "an empty field is not a pair."
 )
 
 GUI_INSTRUCTION = (

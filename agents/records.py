@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.schema import FilledField
+from tools.schema import FilledField, KeyValue
 
 AgentName = Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
 TaskKind = Literal["form_fill", "read_text", "describe"]
@@ -76,5 +76,7 @@ class Answer(BaseModel):
     errors: list[StepError] = Field(default_factory=list)
     files: dict[str, str] = Field(default_factory=dict, description="Artefacts written.")
     text: str = Field(default="", description="read_text: the text; describe: the description.")
+    pairs: list[KeyValue] = Field(
+        default_factory=list, description="read_text: printed key-value pairs.")
     objects: list[DetectedObject] = Field(
         default_factory=list, description="describe: objects found, boxes in original pixels.")

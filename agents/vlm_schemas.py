@@ -40,10 +40,18 @@ class TextLineOut(BaseModel):
     bbox_2d: RelBox
 
 
+class PairOut(BaseModel):
+    """A printed key and its value."""
+
+    key: Annotated[str, Field(max_length=80)]
+    value: ShortText
+
+
 class OcrOut(BaseModel):
     """The OCR expert's answer."""
 
     lines: Annotated[list[TextLineOut], Field(max_length=300)]
+    pairs: Annotated[list[PairOut], Field(max_length=100)]
 
 
 class ElementOut(BaseModel):

@@ -16,7 +16,7 @@ from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
 from agents.records import Answer, Backend, DetectedObject, Plan, Step, StepError, StepReport
-from tools.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
+from tools.schema import Element, FilledField, ImageRef, KeyValue, TextBlock, UserDatum
 
 
 def merge_reports(left: dict[str, StepReport], right: dict[str, StepReport]) -> dict[str, StepReport]:
@@ -59,6 +59,8 @@ class VLState(InputState):
     """Status of every step that has ended, by step id."""
     ocr: NotRequired[list[TextBlock]]
     """Text lines found on the images."""
+    ocr_pairs: NotRequired[list[KeyValue]]
+    """Printed key-value pairs (filled forms, receipts, ID cards)."""
     elements: NotRequired[list[Element]]
     """UI controls found on the images (labels linked by data mapping)."""
     user_data: NotRequired[list[UserDatum]]

@@ -28,6 +28,14 @@ class TextBlock(BaseModel):
     image_id: str = Field(default="", description="Which input image the text is on.")
 
 
+class KeyValue(BaseModel):
+    """A printed "key: value" pair (a filled form, a receipt, an ID card)."""
+
+    key: str = Field(description="The key as printed, without its colon.")
+    value: str = Field(description="The value as printed.")
+    image_id: str = Field(default="", description="Which input image it is on.")
+
+
 class Element(BaseModel):
     """One UI control found on the image (an editable region or a button)."""
 

@@ -1,0 +1,41 @@
+"""Printed key-value pairs, from real OCR of a rendered filled-in card."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from langchain_core.messages import HumanMessage
+from PIL import Image, ImageDraw
+
+from graph.builder import graph
+from graph.context import Context
+from tools.fonts import font
+from tools.key_values import key_values
+from tools.schema import TextBlock
+
+
+def block(text: str) -> TextBlock:
+    return TextBlock(text=text, bbox=[0, 0, 10, 10], confidence=0.9)
+
+
+def test_pairs_from_lines_and_what_is_not_a_pair() -> None:
+    got = key_values([block("姓名：张三"), block("* Total: 12.50"), block("营业时间 09:30"),
+                      block("12:30"), block("客户签名："), block("Name")])
+    assert [(p.key, p.value) for p in got] == [("姓名", "张三"), ("Total", "12.50")]
+
+
+def test_read_text_answer_carries_text_and_pairs(tmp_path: Path) -> None:
+    card = Image.new("RGB", (640, 220), "white")
+    draw = ImageDraw.Draw(card)
+    for y, line in ((30, "会员卡"), (90, "姓名：李娜"), (150, "卡号：6222 0200 1234")):
+        draw.text((40, y), line, font=font(32), fill="black")
+    card.save(tmp_path / "card.png")
+    parts = [{"type": "text", "text": "识别一下图片中的文字"},
+             {"type": "image_url", "image_url": {"url": str(tmp_path / "card.png")}}]
+    answer = asyncio.run(graph.ainvoke({"messages": [HumanMessage(content=parts)]},
+                                       context=Context(backend="offline")))["answer"]
+    assert answer.task == "read_text"
+    assert answer.text.splitlines()[0] == "会员卡"
+    assert [(p.key, p.value.replace(" ", "")) for p in answer.pairs] == [
+        ("姓名", "李娜"), ("卡号", "622202001234")]
