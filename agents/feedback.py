@@ -153,6 +153,7 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         blocks: list[TextBlock] = state.get("ocr", [])
         answer.text = "\n".join(b.text for b in blocks)
         answer.pairs = list(state.get("ocr_pairs", []))
+        answer.tables = list(state.get("ocr_tables", []))
         answer.suggestion = (f"读到 {len(blocks)} 行文字。" if zh
                              else f"Read {len(blocks)} line(s) of text.")
     elif not fatal and answer.task == "describe":

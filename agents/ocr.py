@@ -15,7 +15,7 @@ from tools.blobstore import open_image
 from tools.coords import rel_to_pixels
 from tools.key_values import key_values
 from tools.ocr_engine import read_text
-from tools.schema import ImageRef, KeyValue, TextBlock
+from tools.schema import ImageRef, KeyValue, Table, TextBlock
 
 
 def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
@@ -25,15 +25,15 @@ def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
 
 
 async def _read_vlm(ref: ImageRef, ctx: Settings
-                    ) -> tuple[list[TextBlock], list[KeyValue], str | None]:
-    """The model's lines and key-value pairs of one image, or why they could not be used."""
+                    ) -> tuple[list[TextBlock], list[KeyValue], list[Table], str | None]:
+    """The model's lines, key-value pairs and tables of one image, or why not usable."""
     from agents.prompts import OCR_INSTRUCTION
     from agents.vlm import ask_expert
     from agents.vlm_schemas import OcrOut
 
     reply = await ask_expert(ctx, [ref], OCR_INSTRUCTION, OcrOut)
     if reply.parsed is None:
-        return [], [], reply.error or "no usable answer"
+        return [], [], [], reply.error or "no usable answer"
     blocks = []
     for line in reply.parsed.lines:
         box = rel_to_pixels(line.bbox_2d, ref.width, ref.height)
@@ -42,7 +42,8 @@ async def _read_vlm(ref: ImageRef, ctx: Settings
                                     image_id=ref.id))
     pairs = [KeyValue(key=p.key.strip(), value=p.value.strip(), image_id=ref.id)
              for p in reply.parsed.pairs if p.key.strip() and p.value.strip()]
-    return blocks, pairs, None
+    tables = [Table(rows=t.rows, image_id=ref.id) for t in reply.parsed.tables]
+    return blocks, pairs, tables, None
 
 
 async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
@@ -54,9 +55,9 @@ async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         blocks = await asyncio.to_thread(
             lambda: [b for ref in images for b in read_offline(ref, ctx.ocr_min_confidence)])
         return {"ocr": blocks, "ocr_pairs": key_values(blocks)}
-    blocks, pairs, errors = [], [], []
+    blocks, pairs, tables, errors = [], [], [], []
     for ref in images:
-        found, found_pairs, why = await _read_vlm(ref, ctx)
+        found, found_pairs, found_tables, why = await _read_vlm(ref, ctx)
         if why is not None:
             found = await asyncio.to_thread(read_offline, ref, ctx.ocr_min_confidence)
             found_pairs = key_values(found)
@@ -65,4 +66,5 @@ async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                                             "using the offline OCR result"))
         blocks.extend(found)
         pairs.extend(found_pairs)
-    return {"ocr": blocks, "ocr_pairs": pairs, "errors": errors}
+        tables.extend(found_tables)
+    return {"ocr": blocks, "ocr_pairs": pairs, "ocr_tables": tables, "errors": errors}

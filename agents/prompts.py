@@ -37,7 +37,8 @@ OCR_INSTRUCTION = (
     "Task: OCR. List every line of text on the image, in reading order, each with its "
     "bbox_2d. Keep the text exactly as printed (labels keep their colon if they have one). "
     "Also list as pairs every printed key with a value filled in beside it (\"姓名：张三\"); "
-    "an empty field is not a pair."
+    "an empty field is not a pair. List every table as rows of cell texts, header row "
+    "first (an empty cell is \"\")."
 )
 
 GUI_INSTRUCTION = (

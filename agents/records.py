@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.schema import FilledField, KeyValue
+from tools.schema import FilledField, KeyValue, Table
 
 AgentName = Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
 TaskKind = Literal["form_fill", "read_text", "describe"]
@@ -78,5 +78,7 @@ class Answer(BaseModel):
     text: str = Field(default="", description="read_text: the text; describe: the description.")
     pairs: list[KeyValue] = Field(
         default_factory=list, description="read_text: printed key-value pairs.")
+    tables: list[Table] = Field(
+        default_factory=list, description="read_text: tables, rows of cell texts.")
     objects: list[DetectedObject] = Field(
         default_factory=list, description="describe: objects found, boxes in original pixels.")

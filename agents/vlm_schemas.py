@@ -47,11 +47,19 @@ class PairOut(BaseModel):
     value: ShortText
 
 
+class TableOut(BaseModel):
+    """A table: rows of cell texts, header first."""
+
+    rows: Annotated[list[Annotated[list[ShortText], Field(max_length=20)]],
+                    Field(min_length=1, max_length=60)]
+
+
 class OcrOut(BaseModel):
     """The OCR expert's answer."""
 
     lines: Annotated[list[TextLineOut], Field(max_length=300)]
     pairs: Annotated[list[PairOut], Field(max_length=100)]
+    tables: Annotated[list[TableOut], Field(max_length=10)]
 
 
 class ElementOut(BaseModel):

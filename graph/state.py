@@ -16,7 +16,15 @@ from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
 from agents.records import Answer, Backend, DetectedObject, Plan, Step, StepError, StepReport
-from tools.schema import Element, FilledField, ImageRef, KeyValue, TextBlock, UserDatum
+from tools.schema import (
+    Element,
+    FilledField,
+    ImageRef,
+    KeyValue,
+    Table,
+    TextBlock,
+    UserDatum,
+)
 
 
 def merge_reports(left: dict[str, StepReport], right: dict[str, StepReport]) -> dict[str, StepReport]:
@@ -61,6 +69,8 @@ class VLState(InputState):
     """Text lines found on the images."""
     ocr_pairs: NotRequired[list[KeyValue]]
     """Printed key-value pairs (filled forms, receipts, ID cards)."""
+    ocr_tables: NotRequired[list[Table]]
+    """Tables read off the images (vllm OCR; offline table grids come with issue 6)."""
     elements: NotRequired[list[Element]]
     """UI controls found on the images (labels linked by data mapping)."""
     user_data: NotRequired[list[UserDatum]]

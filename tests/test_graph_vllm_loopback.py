@@ -51,7 +51,7 @@ def qwen3_vl(body: dict[str, Any]) -> Reply:
     if text.startswith("Task: OCR"):
         lines = [{"text": f["label"] + "：", "bbox_2d": loose(f["label_bbox"], 1)}
                  for f in TRUTH["truth"]["fields"]]
-        return Reply.json({"lines": lines, "pairs": []})
+        return Reply.json({"lines": lines, "pairs": [], "tables": []})
     if text.startswith("Task: GUI"):
         elements = [{"kind": f["kind"], "label": f["label"], "option": f["option"],
                      "bbox_2d": loose(f["bbox"], 2 if f["kind"] in ("radio", "checkbox") else 4)}

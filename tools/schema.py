@@ -36,6 +36,13 @@ class KeyValue(BaseModel):
     image_id: str = Field(default="", description="Which input image it is on.")
 
 
+class Table(BaseModel):
+    """A table read off an image: rows of cell texts, header row first."""
+
+    rows: list[list[str]] = Field(description="Cell texts, row by row.")
+    image_id: str = Field(default="", description="Which input image it is on.")
+
+
 class Element(BaseModel):
     """One UI control found on the image (an editable region or a button)."""
 
