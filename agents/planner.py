@@ -93,18 +93,34 @@ def _trace(plan: Plan, why: str) -> str:
     )
 
 
+def _progress(plan: Plan, reports: dict[str, Any]) -> str:
+    """The plan as the re-planner sees it: each step with how it ended."""
+    rows = []
+    for s in plan.steps:
+        r = reports.get(s.id)
+        status = f"{r.status}" + (f" ({r.message})" if r and r.message else "") if r else "not run"
+        deps = f" after {','.join(s.depends_on)}" if s.depends_on else ""
+        rows.append(f"{s.id} {s.agent}{deps}: {s.instruction} -> {status}")
+    return "\n".join(rows)
+
+
 async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, str | None]:
-    """The Thinking model's plan, its reasoning, and why the plan was refused (if it was)."""
+    """The Thinking model's plan (or re-plan), its reasoning, and why it was refused."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from agents.prompts import PLANNER_SYSTEM, PLANNER_USER
+    from agents.prompts import PLANNER_SYSTEM, PLANNER_USER, REPLAN_USER
     from agents.vlm import image_parts, models_for, structured
     from agents.vlm_schemas import PlanOut
 
+    old: Plan | None = state.get("plan")
+    request = state.get("request", "")
+    text = (REPLAN_USER.format(request=request,
+                               progress=_progress(old, state.get("step_reports", {})))
+            if old is not None else PLANNER_USER.format(request=request))
     content: list[str | dict[Any, Any]] = [
         # Planning needs the gist of the screen, not its detail: a smaller image.
         *image_parts(state.get("images", []), ctx.planner_max_pixels),
-        {"type": "text", "text": PLANNER_USER.format(request=state.get("request", ""))}]
+        {"type": "text", "text": text}]
     messages = [SystemMessage(content=PLANNER_SYSTEM), HumanMessage(content=content)]
     models = models_for(ctx)
     reply = await structured(models.planner, messages, PlanOut, cache=models.cache)
@@ -113,12 +129,31 @@ async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, 
     plan = Plan(task=reply.parsed.task, steps=[
         Step(id=s.id, agent=s.agent, instruction=s.instruction, depends_on=s.depends_on)
         for s in reply.parsed.steps])
-    return plan, reply.reasoning, check_plan(plan)
+    refused = check_plan(plan)
+    if refused is None and old is not None:
+        lost = {s.id for s in old.steps} & set(state.get("step_reports", {})) - {
+            s.id for s in plan.steps}
+        refused = f"the revised plan drops steps that have ended: {sorted(lost)}" if lost else None
+    return plan, reply.reasoning, refused
 
 
 async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
-    """Write the plan: the Thinking model's under vllm (reasoning kept), else the rules'."""
+    """Write the plan: the Thinking model's under vllm (reasoning kept), else the rules'.
+
+    Called again after a step failed with nothing to stand in for it (vllm only, once):
+    then it revises the plan, keeping what has ended; an unusable revision keeps the old.
+    """
     task, why = recognise_task(state.get("request", ""))
+    if state.get("plan") is not None:
+        plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
+        update: dict[str, Any] = {"replans": state.get("replans", 0) + 1,
+                                  "reasoning": [reasoning] if reasoning else []}
+        if plan is not None and refused is None:
+            update["plan"] = plan
+        else:
+            update["warnings"] = [f"planner: the revised plan was not usable ({refused}); "
+                                  "keeping the plan"]
+        return update
     if state.get("backend") == "vllm":
         plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
         if plan is not None and refused is None:

@@ -33,6 +33,13 @@ PLANNER_SYSTEM = (
 
 PLANNER_USER = "User request:\n{request}\n\nReturn the plan."
 
+REPLAN_USER = (
+    "User request:\n{request}\n\nThe plan so far and how its steps ended:\n{progress}\n\n"
+    "A step failed with nothing to stand in for it. Return the whole revised plan: keep "
+    "every step that has ended with its id; give any new step (e.g. a retry) a new id; "
+    "make the steps that have not run yet depend on the new ones where needed."
+)
+
 OCR_INSTRUCTION = (
     "Task: OCR. List every line of text on the image, in reading order, each with its "
     "bbox_2d. Keep the text exactly as printed (labels keep their colon if they have one). "

@@ -50,6 +50,8 @@ class StepReport(BaseModel):
     seconds: float = Field(default=0.0, description="Wall time the step took.")
     attempts: int = Field(default=1, description="How many times it was tried.")
     message: str | None = Field(default=None, description="Summary or the failure reason.")
+    recovered: bool = Field(
+        default=False, description="Failed, but the offline engine's result stands in.")
 
 
 class StepError(BaseModel):

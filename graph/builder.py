@@ -53,7 +53,7 @@ def build_graph(
     builder.add_edge(START, "ingest")
     builder.add_conditional_edges("ingest", after_ingest, ["planner", "feedback"])
     builder.add_edge("planner", "dispatch")
-    builder.add_conditional_edges("dispatch", dispatch_ready, [*EXPERTS, END])
+    builder.add_conditional_edges("dispatch", dispatch_ready, [*EXPERTS, "planner", END])
     return builder.compile(checkpointer=checkpointer, name=name, **compile_kwargs)
 
 

@@ -17,15 +17,28 @@ def after_ingest(state: dict[str, Any]) -> Literal["planner", "feedback"]:
     return "planner"
 
 
+MAX_REPLANS = 1
+
+
+def needs_replan(state: dict[str, Any]) -> bool:
+    """A step failed with nothing standing in for it, under the model, not yet re-planned."""
+    reports = state.get("step_reports", {})
+    return (state.get("backend") == "vllm" and state.get("replans", 0) < MAX_REPLANS
+            and any(r.status == "failed" and not r.recovered for r in reports.values()))
+
+
 def dispatch_ready(state: dict[str, Any]) -> list[Send] | str:
     """Send every step whose dependencies have ended (in parallel); END when none is left.
 
     A dependency that failed still counts as ended: the dependent step runs with what the
-    other steps produced, so one failure never loses the rest of the work.
+    other steps produced, so one failure never loses the rest of the work. Under the model,
+    a failure with no offline stand-in sends the run back to the planner once to re-plan.
     """
     plan = state.get("plan")
     if plan is None:
         return END
+    if needs_replan(state):
+        return "planner"
     ended = set(state.get("step_reports", {}))
     ready = [s for s in plan.steps
              if s.id not in ended and all(d in ended for d in s.depends_on)]

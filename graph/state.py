@@ -61,6 +61,8 @@ class VLState(InputState):
     """Normalised input images."""
     plan: NotRequired[Plan | None]
     """The planner's DAG."""
+    replans: NotRequired[int]
+    """How many times the planner revised the plan after a failure (at most once)."""
     reasoning: Annotated[list[str], operator.add]
     """The planner's thinking trace(s); shown, never parsed."""
     step_reports: Annotated[dict[str, StepReport], merge_reports]

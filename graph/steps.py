@@ -67,7 +67,7 @@ def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
         if step is not None:
             update["step_reports"] = {step.id: StepReport(
                 status=status, backend=backend, seconds=time.perf_counter() - started,
-                message=message)}
+                message=message, recovered=bool(fallbacks))}
         return update
 
     node.__name__ = fn.__name__
