@@ -45,12 +45,16 @@ def models_for(settings: Settings) -> Models:
     planner_url = settings.planner_base_url or settings.base_url
     key = (settings.base_url, planner_url, settings.api_key, settings.planner_model,
            settings.expert_model, settings.reasoning_budget, settings.cache_path)
+    # An Instruct model as planner (one small server for every role) has no reasoning to
+    # budget, and vLLM refuses thinking_token_budget without a reasoning parser.
+    planner_thinks = "instruct" not in settings.planner_model.lower()
     with _lock:
         if key not in _models:
             _models[key] = Models(
-                planner=build_chat_model(base_url=planner_url, api_key=settings.api_key,
-                                         model=settings.planner_model, thinking=True,
-                                         reasoning_budget=settings.reasoning_budget),
+                planner=build_chat_model(
+                    base_url=planner_url, api_key=settings.api_key, model=settings.planner_model,
+                    thinking=planner_thinks,
+                    reasoning_budget=settings.reasoning_budget if planner_thinks else None),
                 expert=build_chat_model(base_url=settings.base_url, api_key=settings.api_key,
                                         model=settings.expert_model, thinking=False,
                                         # Harmless for Instruct templates; stops a Thinking

@@ -190,3 +190,24 @@ def test_rerunning_the_same_screen_calls_no_model(tmp_path: Path) -> None:
         second, _ = run(server, tmp_path / "b")
         assert len(server.requests) == sent == 4
     assert [f.model_dump() for f in second.fields] == [f.model_dump() for f in first.fields]
+
+
+def test_an_instruct_model_as_planner_still_plans(tmp_path: Path) -> None:
+    def instruct(body: dict[str, Any]) -> Reply:
+        if "planner of vlcrew" in body["messages"][0]["content"]:
+            return Reply.json(PLAN)  # no reasoning: an Instruct model does not think
+        return qwen3_vl(body)
+
+    parts = [{"type": "text", "text": REQUEST},
+             {"type": "image_url", "image_url": {"url": str(EXAMPLES / f"{NAME}.png")}}]
+    with LoopbackVLLM(responder=instruct) as server:
+        ctx = Context(backend="vllm", base_url=server.base_url, out_dir=str(tmp_path),
+                      planner_model="Qwen/Qwen3-VL-4B-Instruct",
+                      expert_model="Qwen/Qwen3-VL-4B-Instruct")
+        result = asyncio.run(graph.ainvoke({"messages": [HumanMessage(content=parts)]},
+                                           context=ctx))
+        planner_call = server.requests[0]
+    assert "thinking_token_budget" not in planner_call
+    assert (planner_call["temperature"], planner_call["top_p"]) == (0.7, 0.8)
+    assert not [w for w in result["answer"].warnings if w.startswith("planner")]
+    assert len(result["answer"].fields) == 11
