@@ -109,6 +109,8 @@ def test_vllm_form_fill_gives_the_truth_and_sends_cache_friendly_prompts(tmp_pat
     for f, e in zip(answer.fields, TRUTH["expected"]["fields"], strict=True):
         assert all(abs(a - b) <= 3 for a, b in zip(f.bbox, e["bbox"], strict=True)), f.label
         assert f.provenance["label_score"] > 0
+        assert f.provenance["grounding"].startswith("hybrid(model=0.80,layout=0.")
+        assert f.provenance["evidence"] in REQUEST
     assert "国籍" in answer.missing  # the invented 中国 was dropped, not filled
     assert any("国籍" in w and "dropped" in w for w in answer.warnings)
     # The planner's reasoning is in the state (and so in the stream).

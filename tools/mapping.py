@@ -89,7 +89,8 @@ def _field(c: _Candidate, datum: UserDatum, value: str, action: Action, score: f
         valid=check.valid, message=check.message, key=datum.key, kind=el.kind,
         option=el.option, image_id=el.image_id or "img1",
         provenance={"element": c.index, "label_bbox": el.label_bbox, "user_data": datum.key,
-                    "user_source": datum.source, "label_score": round(score, 3)},
+                    "user_source": datum.source, "label_score": round(score, 3),
+                    "grounding": el.source},
     )
 
 
@@ -205,8 +206,10 @@ def assign_fields(
         action = "check" if el.kind in ("radio", "checkbox") else _ACTIONS.get(el.kind,
                                                                                "input_text")
         cand = _Candidate(el, index, name, key, model_confidence)
-        fields.append(_field(cand, datum, (el.option or value) if action == "check" else value,
-                             action, model_confidence, {}))
+        field = _field(cand, datum, (el.option or value) if action == "check" else value,
+                       action, model_confidence, {})
+        field.provenance["evidence"] = evidence  # the user's words the model quoted
+        fields.append(field)
         filled.add(index)
     others = {f.key: f.value for f in fields}
     fields = [f.model_copy(update=_revalidate(f, others)) for f in fields]
