@@ -38,7 +38,25 @@ def _parser() -> argparse.ArgumentParser:
                       help="model backend (default auto: vLLM if it answers, else offline)")
     fill.add_argument("--out", default="out", help="folder for overlay and scripts (out)")
     fill.add_argument("--json", action="store_true", help="print the answer JSON on stdout")
+    serve = sub.add_parser("serve", help="run the OpenAI-compatible HTTP endpoint")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (8080)")
+    serve.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None)
     return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from graph.builder import graph
+    from graph.context import Context
+    from server.openai_api import build_app
+
+    ctx = Context(**({"backend": args.backend} if args.backend else {}))
+    print(f"vlcrew: OpenAI-compatible endpoint on http://{args.host}:{args.port}/v1 "
+          f"(model 'vlcrew', backend {ctx.backend})", file=sys.stderr)
+    uvicorn.run(build_app(graph, ctx), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
 
 
 def _load_profile(path: str | None) -> dict[str, str] | None:
@@ -143,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "serve":
+        return _serve(args)
     try:
         answer = asyncio.run(_run_fill(args))
         if answer is None:
