@@ -26,15 +26,8 @@ from bench.corpus import corpus
 from bench.formgen import render
 from graph.builder import graph
 from graph.context import Context
+from tools.hybrid import iou
 from tools.validators import parse_date
-
-
-def iou(a: list[int], b: list[int]) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
 
 
 def same_place(pred: list[int], exp: list[int]) -> bool:

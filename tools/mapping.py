@@ -184,6 +184,7 @@ def assign_fields(
     fields: list[FilledField] = []
     notes: list[str] = []
     filled: set[int] = set()
+    accepted: list[tuple[_Candidate, UserDatum, str, Action, str]] = []
     for index, value, evidence in assignments:
         if not 0 <= index < len(elements) or index in filled:
             notes.append(f"control {index}: no such control (or given twice); ignored")
@@ -205,14 +206,15 @@ def assign_fields(
         datum = UserDatum(key=key, value=value, source="request", raw_label=name or None)
         action = "check" if el.kind in ("radio", "checkbox") else _ACTIONS.get(el.kind,
                                                                                "input_text")
-        cand = _Candidate(el, index, name, key, model_confidence)
-        field = _field(cand, datum, (el.option or value) if action == "check" else value,
-                       action, model_confidence, {})
+        accepted.append((_Candidate(el, index, name, key, model_confidence), datum,
+                         (el.option or value) if action == "check" else value, action, evidence))
+        filled.add(index)
+    # Validate once everything is known, so an ID number is checked against the birth date.
+    others = {datum.key: value for _c, datum, value, _a, _e in accepted}
+    for cand, datum, value, action, evidence in accepted:
+        field = _field(cand, datum, value, action, model_confidence, others)
         field.provenance["evidence"] = evidence  # the user's words the model quoted
         fields.append(field)
-        filled.add(index)
-    others = {f.key: f.value for f in fields}
-    fields = [f.model_copy(update=_revalidate(f, others)) for f in fields]
     groups_done = {element_name(elements[i]) for i in filled
                    if elements[i].kind in ("radio", "checkbox")}
     missing: list[str] = []
@@ -225,9 +227,3 @@ def assign_fields(
     fields.sort(key=lambda f: (f.image_id, f.bbox[1] // 10, f.bbox[0]))
     return fields, missing, notes
 
-
-def _revalidate(field: FilledField, others: dict[str, str]) -> dict[str, object]:
-    """Validation with every other field known (ID number vs date of birth)."""
-    check = validate(field.key, field.value, others)
-    value = check.normalized if check.valid and check.normalized else field.value
-    return {"valid": check.valid, "message": check.message, "value": value}
