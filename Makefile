@@ -11,8 +11,15 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 setup: system-deps $(STAMP)
 
-# System packages, installed only when running as root and only if missing.
+# System packages, installed only when running as root and only if missing: CJK fonts for
+# overlays, Debian's Chromium for the browser tests (never a downloaded browser).
 system-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (browser tests, page rendering)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: no /usr/bin/chromium; browser tests will be skipped" >&2; fi; \
+	fi
 	@if [ ! -f $(CJK_FONT) ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing fonts-noto-cjk (CJK text in overlays and examples)"; \

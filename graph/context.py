@@ -92,6 +92,16 @@ class Context:
         default_factory=_env("allow_http_images", False),
         metadata={"description": "Fetch http(s) image URLs."},
     )
+    image_dirs: str = field(
+        default_factory=_env("image_dirs", ""),
+        metadata={"description": "Folders (os.pathsep-separated) that file:// images and local "
+                                 "paths may come from on the servers ('' = none)."},
+    )
+    approve: Literal["auto", "ask"] = field(
+        default_factory=_env("approve", "auto"),
+        metadata={"description": "ask: stop for the user's approval (accept, edit, reject) "
+                                 "before the answer or an action is committed."},
+    )
     out_dir: str = field(
         default_factory=_env("out_dir", ""),
         metadata={"description": "Where to write overlay and scripts ('' = none)."},
@@ -100,3 +110,5 @@ class Context:
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "vllm", "offline"):
             raise ValueError(f"backend must be auto, vllm or offline, not {self.backend!r}")
+        if self.approve not in ("auto", "ask"):
+            raise ValueError(f"approve must be auto or ask, not {self.approve!r}")
