@@ -5,6 +5,10 @@ user's data from rule-based entity parsing of the request plus the optional prof
 the mapping from the lexicon. vllm: the Instruct expert maps the user's words onto the
 numbered controls, quoting its evidence; an answer whose evidence is not in what the user
 said is dropped. Either way a value the user did not give is never invented.
+
+The user's data is read from every human turn of the thread, oldest first, so a follow-up
+("change the phone to 139…") overrides what an earlier turn said and keeps the rest; values
+the user set by hand at approval are applied last.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from agents.chat import human_texts
 from agents.records import StepError
 from agents.settings import Settings, settings_of
 from tools.blobstore import open_image
+from tools.edits import apply_edits
 from tools.entities import load_profile, merge_user_data, parse_request
 from tools.layout import link_labels
 from tools.mapping import assign_fields, element_name, map_fields
@@ -36,10 +42,17 @@ def _link(images: list[ImageRef], elements: list[Element], blocks: list[TextBloc
     return linked
 
 
-def user_data_of(request: str, profile: dict[str, str] | None) -> list[UserDatum]:
-    """What the user supplied: the request wins over the profile, key by key."""
-    from_profile = load_profile(profile) if profile else []
-    return merge_user_data(from_profile, parse_request(request))
+def user_data_of(requests: str | list[str], profile: dict[str, str] | None) -> list[UserDatum]:
+    """What the user supplied: each turn wins over earlier ones and the profile, key by key."""
+    data = load_profile(profile) if profile else []
+    for text in [requests] if isinstance(requests, str) else requests:
+        data = merge_user_data(data, parse_request(text))
+    return data
+
+
+def _requests(state: dict[str, Any]) -> list[str]:
+    """Every human turn's text; the current request when the state has no messages."""
+    return human_texts(state.get("messages", [])) or [state.get("request", "")]
 
 
 def _controls_text(elements: list[Element]) -> str:
@@ -59,7 +72,10 @@ async def _map_vlm(ctx: Settings, state: dict[str, Any], elements: list[Element]
     from agents.vlm import ask_expert
     from agents.vlm_schemas import MappingOut
 
-    request = state.get("request", "")
+    turns = _requests(state)
+    # Later turns override earlier ones; the model sees them in order.
+    request = turns[-1] if len(turns) == 1 else "\n".join(
+        f"({n}) {t}" for n, t in enumerate(turns, start=1))
     profile: dict[str, str] = state.get("profile") or {}
     profile_text = PROFILE_BLOCK.format(
         items="\n".join(f"{k}: {v}" for k, v in profile.items())) if profile else ""
@@ -78,7 +94,7 @@ async def data_mapping(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     ctx = settings_of(runtime)
     step = state.get("step")
     step_id = step.id if step else "data_mapping"
-    user_data = user_data_of(state.get("request", ""), state.get("profile"))
+    user_data = user_data_of(_requests(state), state.get("profile"))
     elements = await asyncio.to_thread(
         _link, state.get("images", []), state.get("elements", []), state.get("ocr", []))
     update: dict[str, Any] = {"elements": elements, "user_data": user_data, "errors": [],
@@ -94,6 +110,10 @@ async def data_mapping(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 message=f"data_mapping: model answer unusable ({mapped}); using the offline "
                         "rules"))
         fields, missing = map_fields(elements, user_data, ctx.match_threshold)
+    edits: dict[str, str] = state.get("user_edits") or {}
+    if edits:  # what the user set by hand on an earlier turn outlives re-mapping
+        edited = apply_edits(fields, elements, missing, edits, ctx.match_threshold)
+        fields, missing = edited.fields, edited.missing
     update["fields"], update["missing"] = fields, missing
     if not user_data and not fields:
         update["errors"].append(StepError(

@@ -3,6 +3,10 @@
 It runs last (also after a fatal ingest error, so a bad input still gets an answer that says
 what was wrong), writes the overlay and the automation scripts, and ends the chat turn with a
 short summary in the user's language. Personal data is masked in that summary.
+
+A form's answer is committed only with the user's approval (``approval`` state): a rejected
+turn keeps the fields but writes no overlay or scripts. A follow-up question ("what did you
+put in 身份证号码?") is answered from the thread's fields, which stay in the answer.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from agents.records import Answer, Plan, StepReport
+from agents.records import Answer, Approval, Plan, StepReport
 from agents.settings import settings_of
 from tools.blobstore import default_root, open_image
+from tools.lexicon import match_label, normalize_label
 from tools.mapping import element_name
 from tools.masking import mask_value
 from tools.overlay import render_overlay
@@ -117,10 +122,52 @@ def _write_artifacts(out: Path, images: list[ImageRef], fields: list[FilledField
     return files, script
 
 
+def fields_asked_about(question: str, fields: list[FilledField]) -> list[FilledField]:
+    """The fields a question names, by label, or by a synonym the lexicon knows."""
+    q = normalize_label(question)
+    named = [f for f in fields if normalize_label(f.label) and normalize_label(f.label) in q]
+    if named:
+        return named
+    # Every CJK run's substrings and every run of 1-3 English words, scored by the lexicon;
+    # the best-scoring keys win, so "phone number" is the phone, not the ID number.
+    spans = [run[i:i + n] for run in re.findall(r"[\u4e00-\u9fff]+", question)
+             for n in range(2, 9) for i in range(len(run) - n + 1)]
+    words = re.findall(r"[A-Za-z]+", question)
+    spans += [" ".join(words[i:i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)]
+    scored = [(score, key) for span in spans
+              for key, score in [match_label(span)] if key is not None and score >= 0.9]
+    best = max((score for score, _key in scored), default=0.0)
+    keys = {key for score, key in scored if score == best}
+    return [f for f in fields if f.key in keys]
+
+
+def answer_question(question: str, fields: list[FilledField], missing: list[str],
+                    zh: bool) -> str:
+    """A reply from the thread's fields; personal data masked as everywhere in chat."""
+    asked = fields_asked_about(question, fields)
+    if not asked:
+        names = [m for m in missing if normalize_label(m) and normalize_label(m) in
+                 normalize_label(question)]
+        if names:
+            return (f"「{names[0]}」还没有填写：请提供它的值。" if zh
+                    else f"'{names[0]}' is not filled yet: please give its value.")
+        listing = "、".join(f.label for f in fields) if zh else ", ".join(f.label for f in fields)
+        return (f"没找到你问的字段。已填写：{listing}。" if zh
+                else f"I could not tell which field you mean. Filled: {listing}.")
+    lines = []
+    for f in asked:
+        verdict = ("" if f.valid is None else
+                   ("（校验通过）" if f.valid else f"（校验未通过：{f.message}）") if zh else
+                   (" (valid)" if f.valid else f" (invalid: {f.message})"))
+        lines.append(f"{f.label}：{mask_value(f.key, f.value)}{verdict}" if zh
+                     else f"{f.label}: {mask_value(f.key, f.value)}{verdict}")
+    return "\n".join(lines)
+
+
 def _summary(answer: Answer, zh: bool) -> str:
     if any(e.fatal for e in answer.errors):
         return "; ".join(e.message for e in answer.errors if e.fatal)
-    if answer.task in ("read_text", "describe"):
+    if answer.task in ("read_text", "describe", "question"):
         return answer.text or "; ".join(e.message for e in answer.errors)
     lines = [answer.suggestion]
     for f in answer.fields:
@@ -128,6 +175,10 @@ def _summary(answer: Answer, zh: bool) -> str:
     if answer.overlay:
         lines.append(("标注图：" if zh else "Overlay: ") + answer.overlay)
     return "\n".join(lines)
+
+
+def _rejected(approval: Approval | None) -> bool:
+    return approval is not None and approval.decision == "rejected"
 
 
 async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
@@ -161,6 +212,17 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         answer.objects = list(state.get("objects", []))
         answer.suggestion = (f"找到 {len(answer.objects)} 个对象。" if zh
                              else f"Found {len(answer.objects)} object(s).")
+    elif not fatal and answer.task == "question":
+        previous: Answer | None = state.get("answer")
+        answer.text = answer_question(request, fields, missing, zh)
+        answer.files = dict(previous.files) if previous else {}
+        answer.overlay, answer.script = (previous.overlay, previous.script) if previous else (
+            None, "")
+        answer.suggestion = previous.suggestion if previous else ""
+    elif not fatal and _rejected(state.get("approval")):
+        answer.suggestion = ("你拒绝了这些字段：未生成脚本。可以修改请求后重试。" if zh else
+                             "You rejected these fields: no scripts were written. Change the "
+                             "request and try again.")
     elif not fatal:
         answer.suggestion = suggestion_for(fields, missing, zh)
         out = _out_dir(ctx.out_dir, images, fields)

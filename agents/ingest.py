@@ -3,6 +3,12 @@
 Images are decoded, made upright RGB, hashed and stored once by content; the state keeps
 only references. A bad image or an empty request is a fatal, user-facing error: the run
 still ends with an answer that says what was wrong.
+
+Each human message starts a turn. A follow-up without images keeps the thread's images and
+what was perceived on them; a turn that brings images already seen (same sha256) does too.
+The per-turn keys (plan, step reports, errors, warnings, approval) start afresh. A chat
+history sent whole (OpenAI clients) with the screenshot in an earlier message works too:
+the images come from the latest human message that has any.
 """
 
 from __future__ import annotations
@@ -10,10 +16,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage
-
 from agents.backend import resolve_backend
-from agents.records import StepError
+from agents.chat import humans_of, split_content
+from agents.records import StepError, TurnDict, TurnList
 from agents.settings import settings_of
 from tools.blobstore import put_image
 from tools.images import ImageError, load_image, model_input_size
@@ -23,56 +28,23 @@ from tools.schema import ImageRef
 log = logging.getLogger(__name__)
 
 
-def _last_human(messages: list[Any]) -> BaseMessage | None:
-    for msg in reversed(messages or []):
-        if isinstance(msg, HumanMessage) or getattr(msg, "type", None) == "human":
-            return msg
-    return None
-
-
-def _image_source(part: dict[str, Any]) -> str | None:
-    """The URL/path/base64 of one content part, in OpenAI or LangChain form."""
-    kind = part.get("type")
-    if kind == "image_url":
-        url = part.get("image_url")
-        return url.get("url") if isinstance(url, dict) else url
-    if kind == "image":
-        if part.get("url"):
-            return str(part["url"])
-        data = part.get("base64") or part.get("data")
-        if data:
-            mime = part.get("mime_type") or "image/png"
-            return f"data:{mime};base64,{data}"
-        if part.get("source_type") == "url":
-            return part.get("url")
-    return None
-
-
-def split_content(content: Any) -> tuple[str, list[str]]:
-    """Request text and image sources from a message's content (str or parts)."""
-    if isinstance(content, str):
-        return content.strip(), []
-    texts: list[str] = []
-    images: list[str] = []
-    for part in content or []:
-        if isinstance(part, str):
-            texts.append(part)
-        elif isinstance(part, dict):
-            if part.get("type") == "text":
-                texts.append(str(part.get("text", "")))
-            else:
-                src = _image_source(part)
-                if src:
-                    images.append(src)
-    return "\n".join(t.strip() for t in texts if t.strip()), images
+def cleared_perception() -> dict[str, Any]:
+    """Keys that describe what was perceived on the images, emptied (the images changed)."""
+    return {"ocr": [], "ocr_pairs": [], "ocr_tables": [], "elements": [], "fields": [],
+            "missing": [], "user_edits": {}, "description": "", "objects": []}
 
 
 async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     """Load the request and images; choose the backend."""
     ctx = settings_of(runtime)
     update: dict[str, Any] = {"warnings": [], "errors": []}
-    human = _last_human(state.get("messages", []))
-    request, sources = split_content(human.content if human else "")
+    humans = humans_of(state.get("messages", []))
+    request, sources = split_content(humans[-1].content if humans else "")
+    prior: list[ImageRef] = list(state.get("images") or [])
+    if not sources and not prior:
+        # A whole chat history: the screenshot may sit in an earlier message.
+        sources = next((found for m in reversed(humans[:-1])
+                        if (found := split_content(m.content)[1])), [])
     update["request"] = request
     log.info("request: %s", mask_text(request))
 
@@ -90,11 +62,11 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             StepError(step="ingest", message="empty request: say what to do", fatal=True,
                       kind="bad_input")
         )
-    if not sources:
+    if not sources and not prior:
         update["errors"].append(
             StepError(step="ingest", message="no image given", fatal=True, kind="bad_input")
         )
-    refs: list[ImageRef] = []
+    refs: list[ImageRef] = [] if sources else prior
     for n, src in enumerate(sources, start=1):
         try:
             loaded = load_image(src, allow_http=ctx.allow_http_images)
@@ -112,4 +84,19 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             )
         )
     update["images"] = refs
+    return _new_turn(state, update, prior)
+
+
+def _new_turn(state: dict[str, Any], update: dict[str, Any], prior: list[ImageRef]
+              ) -> dict[str, Any]:
+    """Start the turn afresh; forget what was perceived only when the images changed."""
+    fresh = [r.sha256 for r in update["images"]] != [r.sha256 for r in prior]
+    update.update(
+        turn=state.get("turn", 0) + 1, fresh_images=fresh or not (state.get("elements") or state.get("ocr")),
+        plan=None, replans=0, approval=None,
+        # Reducers would add to the previous turn's lists: these start them afresh.
+        step_reports=TurnDict(), reasoning=TurnList(),
+        errors=TurnList(update["errors"]), warnings=TurnList(update["warnings"]))
+    if fresh:
+        update.update(cleared_perception())
     return update

@@ -3,6 +3,11 @@
 Offline this is a transparent rule-based planner: it recognises the task from the request's
 words and writes a fixed, explained DAG. OCR and GUI detection have no dependencies, so the
 dispatcher runs them in parallel; mapping waits for both; feedback comes last.
+
+A follow-up turn on the same images is planned by the rules under either backend, because
+what can be reused is a fact of the state, not a judgement: steps whose output is already
+there (OCR, layout) are left out, new data becomes an ``update`` of the fields, and a
+question about them is answered by feedback alone.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 
 from agents.records import Plan, Step
 from agents.settings import settings_of
+from tools.entities import parse_request
 
 # Words that ask for text to be read rather than a form to be filled.
 _READ_TEXT = re.compile(
@@ -25,6 +31,11 @@ _DESCRIBE = re.compile(
     re.I,
 )
 _FILL = re.compile(r"填|表格|表单|申请表|登记表|\b(fill|form|complete|enter)\b", re.I)
+_QUESTION = re.compile(
+    r"[?？]\s*$|什么|多少|哪个|哪些|是否|吗\s*$|"
+    r"^\s*(what|which|did|do|does|is|was|how|where|show|tell)\b", re.I)
+_EDIT = re.compile(r"改|换成|更正|更新|补充|加上|也填|\b(change|update|set|correct|also|add)\b",
+                   re.I)
 
 FORM_FILL_STEPS = (
     ("ocr", "Read every text line on the form with its box.", ()),
@@ -44,6 +55,9 @@ READ_TEXT_STEPS = (
     ("ocr", "Read every text line with its box.", ()),
     ("feedback", "Report the text in reading order.", ("s1",)),
 )
+QUESTION_STEPS = (
+    ("feedback", "Answer the question from what the earlier turns found and filled.", ()),
+)
 
 
 def recognise_task(request: str) -> tuple[str, str]:
@@ -57,15 +71,33 @@ def recognise_task(request: str) -> tuple[str, str]:
     return "form_fill", "default task for an image with a request: fill the form with the data given"
 
 
-def make_plan(task: str) -> Plan:
-    """The fixed DAG for a recognised task."""
-    table = {"read_text": READ_TEXT_STEPS, "describe": DESCRIBE_STEPS}.get(task,
-                                                                          FORM_FILL_STEPS)
+def make_plan(task: str, reuse: frozenset[str] = frozenset()) -> Plan:
+    """The fixed DAG for a recognised task, without the agents whose output is reused."""
+    table = {"read_text": READ_TEXT_STEPS, "describe": DESCRIBE_STEPS,
+             "question": QUESTION_STEPS}.get(task, FORM_FILL_STEPS)
+    kept = [(f"s{i}", row) for i, row in enumerate(table, start=1) if row[0] not in reuse]
+    new_id = {old: f"s{n}" for n, (old, _row) in enumerate(kept, start=1)}
     steps = [
-        Step(id=f"s{i}", agent=agent, instruction=text, depends_on=list(deps))  # type: ignore[arg-type]
-        for i, (agent, text, deps) in enumerate(table, start=1)
+        Step(id=new_id[old], agent=agent, instruction=text,  # type: ignore[arg-type]
+             depends_on=[new_id[d] for d in deps if d in new_id])
+        for old, (agent, text, deps) in kept
     ]
     return Plan(task=task, steps=steps)  # type: ignore[arg-type]
+
+
+def follow_up_plan(request: str, state: dict[str, Any]) -> tuple[Plan, str]:
+    """The plan for a turn on images the thread has already perceived, and why."""
+    reuse = frozenset(agent for agent, key in (("ocr", "ocr"), ("gui", "elements"))
+                      if state.get(key))
+    # A question about the fields (its words are not data), unless it asks for a change.
+    asks = bool(_QUESTION.search(request)) and not _EDIT.search(request)
+    if state.get("elements") and asks and not parse_request(request):
+        return make_plan("question"), "a question about this thread's fields"
+    task, why = recognise_task(request)
+    if task == "form_fill" and state.get("elements"):
+        task, why = "update", "new data for the form this thread has already read"
+    words = f"reusing {', '.join(sorted(reuse))} of the same image" if reuse else "nothing reused"
+    return make_plan(task, reuse), f"{why} ({words})"
 
 
 def check_plan(plan: Plan) -> str | None:
@@ -143,7 +175,12 @@ async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     Called again after a step failed with nothing to stand in for it (vllm only, once):
     then it revises the plan, keeping what has ended; an unusable revision keeps the old.
     """
-    task, why = recognise_task(state.get("request", ""))
+    request = state.get("request", "")
+    task, why = recognise_task(request)
+    if state.get("plan") is None and state.get("turn", 1) > 1 and not state.get(
+            "fresh_images", True):
+        follow_up, why = follow_up_plan(request, state)
+        return {"plan": follow_up, "reasoning": [_trace(follow_up, why)]}
     if state.get("plan") is not None:
         plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
         update: dict[str, Any] = {"replans": state.get("replans", 0) + 1,

@@ -57,7 +57,8 @@ GUI_INSTRUCTION = (
 )
 
 MAPPING_INSTRUCTION = (
-    "Task: data mapping. The user's message:\n{request}\n\n{profile}"
+    "Task: data mapping. The user's message (numbered turns: a later turn's value replaces "
+    "an earlier one):\n{request}\n\n{profile}"
     "The form's controls, numbered:\n{controls}\n\n"
     "For each control the user gave a value for, return its number, the value to enter "
     "(for a radio/checkbox: its option text if it should be chosen; for a select: the option "

@@ -13,9 +13,21 @@ from pydantic import BaseModel, Field
 from tools.schema import FilledField, KeyValue, Table
 
 AgentName = Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
-TaskKind = Literal["form_fill", "read_text", "describe"]
+TaskKind = Literal["form_fill", "read_text", "describe", "update", "question"]
+"""update / question: follow-ups on a thread that reuse what earlier turns perceived."""
 StepStatus = Literal["pending", "done", "failed", "skipped"]
 Backend = Literal["offline", "vllm"]
+
+
+class TurnList(list):  # type: ignore[type-arg]
+    """A list that replaces, instead of extends, a reduced state key: a new turn's start.
+
+    A plain list subclass, so whoever reads a streamed update still sees a list.
+    """
+
+
+class TurnDict(dict):  # type: ignore[type-arg]
+    """A dict that replaces, instead of merges into, a reduced state key (a new turn)."""
 
 
 class DetectedObject(BaseModel):
@@ -52,6 +64,19 @@ class StepReport(BaseModel):
     message: str | None = Field(default=None, description="Summary or the failure reason.")
     recovered: bool = Field(
         default=False, description="Failed, but the offline engine's result stands in.")
+
+
+Decision = Literal["auto", "accepted", "edited", "rejected"]
+
+
+class Approval(BaseModel):
+    """The user's verdict on the fields before the answer is committed."""
+
+    decision: Decision = Field(description="auto (approve=auto), accepted, edited, rejected.")
+    edits: dict[str, str] = Field(default_factory=dict, description="Label → value the user set.")
+    reason: str | None = Field(default=None, description="Why the user rejected, if said.")
+    problems: list[str] = Field(
+        default_factory=list, description="Edited values that still fail validation.")
 
 
 class StepError(BaseModel):

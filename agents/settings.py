@@ -26,6 +26,8 @@ class Settings(Protocol):
     ocr_min_confidence: float
     match_threshold: float
     allow_http_images: bool
+    image_dirs: str
+    approve: str
     out_dir: str
 
 

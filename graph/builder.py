@@ -1,7 +1,8 @@
 """Builds and compiles the vlcrew graph.
 
 ``START → ingest → planner → dispatch ─Send→ experts (parallel when independent) → dispatch
-… → END``. ``build_graph`` lets tests and embedders swap nodes and pass a checkpointer;
+… → END``; before feedback commits a form's fields, dispatch routes through ``approval``
+(which interrupts for the user's verdict when ``approve="ask"``). ``build_graph`` lets tests and embedders swap nodes and pass a checkpointer;
 ``graph`` is the compiled default that ``langgraph.json`` points at.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 
+from agents.approval import approval
 from agents.data_mapping import data_mapping
 from agents.feedback import feedback
 from agents.gui import gui
@@ -27,7 +29,7 @@ from graph.steps import plain_node, step_node
 DEFAULT_NODES = {
     "ingest": ingest, "planner": planner,
     "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "vision": vision,
-    "feedback": feedback,
+    "feedback": feedback, "approval": approval,
 }
 
 
@@ -47,13 +49,15 @@ def build_graph(
     builder.add_node("ingest", plain_node(impl["ingest"]))
     builder.add_node("planner", plain_node(impl["planner"]))
     builder.add_node("dispatch", dispatch)
+    builder.add_node("approval", plain_node(impl["approval"]))
+    builder.add_edge("approval", "dispatch")
     for expert in EXPERTS:
         builder.add_node(expert, step_node(impl[expert]))
         builder.add_edge(expert, "dispatch")
     builder.add_edge(START, "ingest")
     builder.add_conditional_edges("ingest", after_ingest, ["planner", "feedback"])
     builder.add_edge("planner", "dispatch")
-    builder.add_conditional_edges("dispatch", dispatch_ready, [*EXPERTS, "planner", END])
+    builder.add_conditional_edges("dispatch", dispatch_ready, [*EXPERTS, "planner", "approval", END])
     return builder.compile(checkpointer=checkpointer, name=name, **compile_kwargs)
 
 

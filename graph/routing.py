@@ -8,6 +8,8 @@ from langgraph.graph import END
 from langgraph.types import Send
 
 EXPERTS = ("ocr", "gui", "data_mapping", "vision", "feedback")
+GATED_TASKS = ("form_fill", "update")
+"""Tasks whose answer commits values (a script, later an executor): approval comes first."""
 
 
 def after_ingest(state: dict[str, Any]) -> Literal["planner", "feedback"]:
@@ -27,12 +29,21 @@ def needs_replan(state: dict[str, Any]) -> bool:
             and any(r.status == "failed" and not r.recovered for r in reports.values()))
 
 
+def needs_approval(state: dict[str, Any], ready: list[Any]) -> bool:
+    """Feedback is about to commit this turn's fields and the user has not had a say yet."""
+    plan = state["plan"]
+    return (plan.task in GATED_TASKS and state.get("approval") is None
+            and any(s.agent == "feedback" for s in ready)
+            and not any(e.fatal for e in state.get("errors", [])))
+
+
 def dispatch_ready(state: dict[str, Any]) -> list[Send] | str:
     """Send every step whose dependencies have ended (in parallel); END when none is left.
 
     A dependency that failed still counts as ended: the dependent step runs with what the
     other steps produced, so one failure never loses the rest of the work. Under the model,
     a failure with no offline stand-in sends the run back to the planner once to re-plan.
+    Before feedback commits a form's fields, the run passes the approval gate once.
     """
     plan = state.get("plan")
     if plan is None:
@@ -44,4 +55,6 @@ def dispatch_ready(state: dict[str, Any]) -> list[Send] | str:
              if s.id not in ended and all(d in ended for d in s.depends_on)]
     if not ready:
         return END
+    if needs_approval(state, ready):
+        return "approval"
     return [Send(s.agent, {**state, "step": s}) for s in ready]

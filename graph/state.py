@@ -1,21 +1,33 @@
 """The shared, typed blackboard every node reads and writes.
 
 Nodes return only the keys they change. Keys that parallel branches write (step reports,
-errors, warnings, reasoning) have reducers; every other key has exactly one writer. Boxes are
+errors, warnings, reasoning) have reducers; every other key has one writer per turn, except
+that ingest resets the per-turn keys when a new turn starts on a thread (and the perception
+keys when the images change), and approval may revise the fields mapping wrote. Boxes are
 ``[x1, y1, x2, y2]`` integer pixels of the original image; images are referenced by path in
 a content-addressed store, never embedded as base64.
 """
 
 from __future__ import annotations
 
-import operator
-from typing import Annotated, NotRequired
+from typing import Annotated, Any, NotRequired
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
-from agents.records import Answer, Backend, DetectedObject, Plan, Step, StepError, StepReport
+from agents.records import (
+    Answer,
+    Approval,
+    Backend,
+    DetectedObject,
+    Plan,
+    Step,
+    StepError,
+    StepReport,
+    TurnDict,
+    TurnList,
+)
 from tools.schema import (
     Element,
     FilledField,
@@ -28,8 +40,18 @@ from tools.schema import (
 
 
 def merge_reports(left: dict[str, StepReport], right: dict[str, StepReport]) -> dict[str, StepReport]:
-    """Parallel steps each report their own id; later reports for an id win."""
+    """Parallel steps each report their own id; later reports for an id win; a new turn
+    (``TurnDict``) starts afresh."""
+    if isinstance(right, TurnDict):
+        return dict(right)
     return {**(left or {}), **(right or {})}
+
+
+def extend(left: list[Any], right: list[Any]) -> list[Any]:
+    """Parallel steps append; a new turn (``TurnList``) starts the list afresh."""
+    if isinstance(right, TurnList):
+        return list(right)
+    return [*(left or []), *(right or [])]
 
 
 class InputState(TypedDict):
@@ -58,12 +80,16 @@ class VLState(InputState):
     backend: NotRequired[Backend]
     """The engine this run uses, decided once at ingest."""
     images: NotRequired[list[ImageRef]]
-    """Normalised input images."""
+    """Normalised input images (a follow-up without images keeps the thread's)."""
+    fresh_images: NotRequired[bool]
+    """This turn brought images not seen before on the thread: perceive them again."""
+    turn: NotRequired[int]
+    """How many human turns this thread has had (1 on the first)."""
     plan: NotRequired[Plan | None]
     """The planner's DAG."""
     replans: NotRequired[int]
     """How many times the planner revised the plan after a failure (at most once)."""
-    reasoning: Annotated[list[str], operator.add]
+    reasoning: Annotated[list[str], extend]
     """The planner's thinking trace(s); shown, never parsed."""
     step_reports: Annotated[dict[str, StepReport], merge_reports]
     """Status of every step that has ended, by step id."""
@@ -85,11 +111,15 @@ class VLState(InputState):
     """What the vision expert says the image shows."""
     objects: NotRequired[list[DetectedObject]]
     """Objects the vision expert found (original pixels)."""
+    approval: NotRequired[Approval | None]
+    """The user's verdict on this turn's fields (None until asked)."""
+    user_edits: NotRequired[dict[str, str]]
+    """Values the user set by hand at approval (label → value); later turns keep them."""
     answer: NotRequired[Answer]
     """The assembled answer."""
-    warnings: Annotated[list[str], operator.add]
+    warnings: Annotated[list[str], extend]
     """Things the user should know (fallbacks, low confidence)."""
-    errors: Annotated[list[StepError], operator.add]
+    errors: Annotated[list[StepError], extend]
     """Per-step failures; never erase what other steps produced."""
 
 

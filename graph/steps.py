@@ -3,6 +3,9 @@
 
 A failing expert never takes the run down: its error is recorded against its step and the
 steps that depend on it still run with whatever the others produced.
+
+Each step also announces itself on the ``custom`` stream (``{"event": "step", "step", "agent",
+"status": "started" | "done" | "failed", ...}``), so a UI shows progress while a long step runs.
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
         step = state.get("step")
         backend = state.get("backend", "offline")
         started = time.perf_counter()
+        progress = {"event": "step", "step": step.id if step else fn.__name__,
+                    "agent": fn.__name__}
+        runtime.stream_writer({**progress, "status": "started"})
         try:
             update = await fn(state, with_context(runtime))
             status: StepStatus = "done"
@@ -64,10 +70,13 @@ def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
         if fallbacks:
             # The model's answer was unusable: the step failed, the offline result stands in.
             status, backend, message = "failed", "offline", "; ".join(e.message for e in fallbacks)
+        seconds = time.perf_counter() - started
         if step is not None:
             update["step_reports"] = {step.id: StepReport(
-                status=status, backend=backend, seconds=time.perf_counter() - started,
+                status=status, backend=backend, seconds=seconds,
                 message=message, recovered=bool(fallbacks))}
+        runtime.stream_writer({**progress, "status": status, "backend": backend,
+                               "seconds": round(seconds, 3), "message": message})
         return update
 
     node.__name__ = fn.__name__

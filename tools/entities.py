@@ -254,7 +254,7 @@ def _zh_conn(key: str) -> re.Pattern[str]:
     verbs = _ZH_VERBS.get(key)
     extra = f"|{verbs}" if verbs else ""
     return re.compile(
-        rf"{_NOTE}[ \t]*[：:]?[ \t]*(?:是|为|填成|填写为|填写成|写成|填为{extra})?[ \t]*[：:]?[ \t]*"
+        rf"{_NOTE}[ \t]*[：:]?[ \t]*(?:是|为|填成|填写为|填写成|写成|填为|改成|改为|换成|更正为|更新为|改填{extra})?[ \t]*[：:]?[ \t]*"
     )
 
 
@@ -799,7 +799,13 @@ def parse_request(text: str) -> list[UserDatum]:
     return _finish(text, found)
 
 
+# A value that only asks ("身份证号码填的是什么？") is a question, never data.
+_ASKING = re.compile(r"(什么|多少|哪个|哪些|哪里|几|谁|啥|怎样|怎么样|what|which|who|how)"
+                     r"[\s?？吗呢了]*", re.I)
+
+
 def _finish(text: str, found: list[_Found]) -> list[UserDatum]:
+    found = [f for f in found if not _ASKING.fullmatch(text[f.start:f.end].strip())]
     found.sort(key=lambda f: f.start)
     explicit_ep = any(f.key == "emergency_phone" for f in found)
     for i, f in enumerate(found):

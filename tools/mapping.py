@@ -36,6 +36,11 @@ class _Candidate:
     score: float
 
 
+def action_for(kind: str) -> Action:
+    """The action that fills a control of this kind."""
+    return "check" if kind in ("radio", "checkbox") else _ACTIONS.get(kind, "input_text")
+
+
 def element_name(element: Element) -> str:
     """The text that names a control: its label, else its placeholder minus prompt words."""
     name = element.label or element.placeholder or ""
@@ -204,8 +209,7 @@ def assign_fields(
         key, score = match_label(name) if name else (None, 0.0)
         key = key if key is not None and score >= threshold else (name or f"control_{index}")
         datum = UserDatum(key=key, value=value, source="request", raw_label=name or None)
-        action = "check" if el.kind in ("radio", "checkbox") else _ACTIONS.get(el.kind,
-                                                                               "input_text")
+        action = action_for(el.kind)
         accepted.append((_Candidate(el, index, name, key, model_confidence), datum,
                          (el.option or value) if action == "check" else value, action, evidence))
         filled.add(index)
