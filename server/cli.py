@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,24 +39,31 @@ def _parser() -> argparse.ArgumentParser:
                       help="model backend (default auto: vLLM if it answers, else offline)")
     fill.add_argument("--out", default="out", help="folder for overlay and scripts (out)")
     fill.add_argument("--json", action="store_true", help="print the answer JSON on stdout")
-    serve = sub.add_parser("serve", help="run the OpenAI-compatible HTTP endpoint")
+    serve = sub.add_parser("serve", help="run the web page, thread API and OpenAI endpoint")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")
     serve.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None)
+    serve.add_argument("--db", default=None,
+                       help="SQLite file for threads (default: threads.sqlite in the data dir; "
+                            "VLCREW_POSTGRES_URL selects Postgres instead)")
     return parser
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from graph.builder import graph
     from graph.context import Context
-    from server.openai_api import build_app
+    from graph.persistence import default_db_path
+    from server.app import create_app
 
     ctx = Context(**({"backend": args.backend} if args.backend else {}))
-    print(f"vlcrew: OpenAI-compatible endpoint on http://{args.host}:{args.port}/v1 "
-          f"(model 'vlcrew', backend {ctx.backend})", file=sys.stderr)
-    uvicorn.run(build_app(graph, ctx), host=args.host, port=args.port, log_level="info")
+    url = f"http://{args.host}:{args.port}"
+    where = "Postgres" if os.environ.get("VLCREW_POSTGRES_URL") else (
+        args.db or default_db_path())
+    print(f"vlcrew: web page {url}/ · thread API {url}/api · OpenAI endpoint {url}/v1 "
+          f"(model 'vlcrew') · backend {ctx.backend} · threads in {where}", file=sys.stderr)
+    uvicorn.run(create_app(context=ctx, db_path=args.db), host=args.host, port=args.port,
+                log_level="info")
     return EXIT_OK
 
 

@@ -1,12 +1,13 @@
 """The app ``langgraph dev`` / LangGraph API mounts beside its own routes (``http.app``).
 
-It carries vlcrew's own HTTP surfaces (the OpenAI-compatible endpoint) next to the
-platform's thread and run API, so Studio, the SDK and chat front ends reach one server.
+It carries vlcrew's own HTTP surfaces — the web page, the thread API and the
+OpenAI-compatible endpoint — next to the platform's thread and run API, so Studio, the SDK,
+chat front ends and people in a browser reach one server. vlcrew's own threads live in its
+SQLite file (or Postgres), apart from the platform's.
 """
 
 from __future__ import annotations
 
-from graph.builder import graph
-from server.openai_api import build_app
+from server.app import create_app
 
-app = build_app(graph)
+app = create_app()

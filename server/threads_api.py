@@ -1,0 +1,313 @@
+"""Thread API for the web page and scripts: runs on persistent threads, streamed as SSE.
+
+``POST /api/runs`` starts a turn (a new thread, or a follow-up with ``thread_id``);
+``POST /api/threads/{id}/resume`` answers the approval interrupt; ``POST
+/api/threads/{id}/continue`` finishes a run that died with the server (from its last
+checkpoint: finished steps are not run again); ``GET /api/threads/{id}`` reads the thread;
+images, files and the answer JSON of a thread are served by name, never by path.
+
+Every streamed response is ``text/event-stream``: ``thread``, ``plan``, ``reasoning``,
+``step``, ``approval``, ``answer``, ``message``, ``error`` and a closing ``end`` event whose
+status is ``done``, ``interrupted`` or ``error``. One run at a time per thread (409 else).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.types import Command
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from graph.context import Context
+
+log = logging.getLogger("vlcrew.server")
+
+MAX_BODY_BYTES = 25 * 1024 * 1024
+MAX_IMAGES = 8
+# Run options a caller may set per thread; they are kept in the checkpoints' metadata so a
+# resumed or continued run uses the same ones, even after a restart.
+RUN_OPTIONS = ("approve", "backend")
+
+
+class ApiError(Exception):
+    """A client error with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return body
+
+
+def _options(body: dict[str, Any]) -> dict[str, str]:
+    chosen = {k: str(body[k]) for k in RUN_OPTIONS if body.get(k)}
+    try:
+        Context(**chosen)  # type: ignore[arg-type]  # validates the values
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, str(exc)) from None
+    return chosen
+
+
+def _human_message(body: dict[str, Any]) -> HumanMessage:
+    request = body.get("request")
+    if not isinstance(request, str) or not request.strip():
+        raise ApiError(400, "request must be a non-empty string: say what to do")
+    images = body.get("images") or []
+    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+        raise ApiError(400, "images must be a list of data URIs")
+    if len(images) > MAX_IMAGES:
+        raise ApiError(400, f"too many images: {len(images)} (at most {MAX_IMAGES})")
+    for image in images:
+        if not image.startswith("data:image/"):
+            raise ApiError(400, "images must be data URIs (data:image/...;base64,...)")
+    return HumanMessage(content=[{"type": "text", "text": request.strip()}, *(
+        {"type": "image_url", "image_url": {"url": url}} for url in images)])
+
+
+class ThreadRunner:
+    """Runs the graph on checkpointed threads and turns its streams into page events."""
+
+    def __init__(self, graph: Any, context: Context) -> None:
+        self.graph = graph
+        self.context = context
+        self.busy: set[str] = set()
+
+    def config(self, thread_id: str, options: dict[str, str] | None = None) -> dict[str, Any]:
+        config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+        if options is not None:
+            config["metadata"] = {"vlcrew_options": options}
+        return config
+
+    async def saved_options(self, thread_id: str) -> dict[str, str]:
+        state = await self.graph.aget_state(self.config(thread_id))
+        return dict((state.metadata or {}).get("vlcrew_options") or {})
+
+    def run_context(self, options: dict[str, str]) -> Context:
+        known = {f.name for f in fields(Context)}
+        chosen: dict[str, Any] = {k: v for k, v in options.items() if k in known}
+        return replace(self.context, **chosen)
+
+    async def state(self, thread_id: str) -> Any:
+        state = await self.graph.aget_state(self.config(thread_id))
+        if not state.values:
+            raise ApiError(404, f"no thread {thread_id!r}")
+        return state
+
+    async def stream(self, thread_id: str, graph_input: Any, options: dict[str, str]
+                     ) -> AsyncIterator[str]:
+        """The run's events; the thread is released when the stream ends."""
+        try:
+            yield _sse("thread", {"thread_id": thread_id})
+            async for mode, chunk in self.graph.astream(
+                    graph_input, self.config(thread_id, options),
+                    context=self.run_context(options), stream_mode=["updates", "custom"],
+                    durability="sync"):  # every finished step is on disk before the next
+                for event, data in self._events(thread_id, mode, chunk):
+                    yield _sse(event, data)
+            state = await self.graph.aget_state(self.config(thread_id))
+            yield _sse("end", {"status": "interrupted" if state.interrupts else "done"})
+        except Exception as exc:  # the run broke: say so on the stream, keep the thread
+            log.exception("run on thread %s failed", thread_id)
+            yield _sse("error", {"message": f"{type(exc).__name__}: {exc}"})
+            yield _sse("end", {"status": "error"})
+        finally:
+            self.busy.discard(thread_id)
+
+    def _events(self, thread_id: str, mode: str, chunk: Any) -> list[tuple[str, Any]]:
+        if mode == "custom":
+            return [("step", chunk)] if isinstance(chunk, dict) else []
+        out: list[tuple[str, Any]] = []
+        for node, update in chunk.items():
+            if node == "__interrupt__":
+                for item in update:
+                    out.append(("approval", self._with_urls(thread_id, item.value)))
+                continue
+            if not isinstance(update, dict):
+                continue
+            if node == "planner" and update.get("plan") is not None:
+                plan = update["plan"]
+                out.append(("plan", {"task": plan.task,
+                                     "steps": [s.model_dump() for s in plan.steps]}))
+            out.extend(("reasoning", {"text": text}) for text in update.get("reasoning") or [])
+            if update.get("answer") is not None:
+                out.append(("answer", answer_json(thread_id, update["answer"])))
+            for message in update.get("messages") or []:
+                out.append(("message", {"text": message.content}))
+        return out
+
+    def _with_urls(self, thread_id: str, payload: Any) -> Any:
+        if isinstance(payload, dict) and "images" in payload:
+            payload = {**payload, "images": [
+                {**image, "url": f"/api/threads/{thread_id}/images/{image['id']}"}
+                for image in payload["images"]]}
+        return payload
+
+    def claim(self, thread_id: str) -> None:
+        if thread_id in self.busy:
+            raise ApiError(409, f"thread {thread_id} is already running a turn")
+        self.busy.add(thread_id)
+
+
+def answer_json(thread_id: str, answer: Any) -> dict[str, Any]:
+    """The answer with URLs for its files (the server's paths stay on the server)."""
+    data = answer.model_dump(mode="json")
+    data.pop("files", None)
+    data["overlay"] = None
+    base = f"/api/threads/{thread_id}"
+    data["urls"] = {name: f"{base}/files/{name}" for name in answer.files}
+    data["answer_url"] = f"{base}/answer.json"
+    return data
+
+
+def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]]) -> list[Route]:
+    """The routes of the thread API; ``get_runner`` gives the runner (built on first use)."""
+
+    def streamed(runner: ThreadRunner, thread_id: str, graph_input: Any,
+                 options: dict[str, str]) -> Response:
+        runner.claim(thread_id)
+        return StreamingResponse(runner.stream(thread_id, graph_input, options),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    async def guarded(request: Request, handler: Any) -> Response:
+        try:
+            runner = await get_runner()
+        except Exception as exc:  # e.g. the database cannot be opened
+            log.exception("thread store unavailable")
+            return JSONResponse({"error": {"message": f"threads unavailable: {exc}"}},
+                                status_code=503)
+        try:
+            return await handler(runner, request)  # type: ignore[no-any-return]
+        except ApiError as exc:
+            return JSONResponse({"error": {"message": str(exc)}}, status_code=exc.status)
+
+    async def start(runner: ThreadRunner, request: Request) -> Response:
+        body = await _json_body(request)
+        message = _human_message(body)
+        thread_id = str(body.get("thread_id") or uuid.uuid4())
+        if body.get("thread_id"):
+            saved = await runner.saved_options(thread_id)
+            state = await runner.graph.aget_state(runner.config(thread_id))
+            if state.interrupts:
+                raise ApiError(409, "this thread is waiting for approval: resume it first")
+            options = {**saved, **_options(body)}
+        else:
+            if not isinstance(body.get("images"), list) or not body["images"]:
+                raise ApiError(400, "no image: add the screenshot as a data URI in images")
+            options = _options(body)
+        graph_input: dict[str, Any] = {"messages": [message]}
+        profile = body.get("profile")
+        if isinstance(profile, dict) and profile:
+            graph_input["profile"] = {str(k): str(v) for k, v in profile.items()}
+        return streamed(runner, thread_id, graph_input, options)
+
+    async def resume(runner: ThreadRunner, request: Request) -> Response:
+        thread_id = request.path_params["thread_id"]
+        body = await _json_body(request)
+        state = await runner.state(thread_id)
+        if not state.interrupts:
+            raise ApiError(409, "this thread is not waiting for approval")
+        if body.get("action") not in ("accept", "edit", "reject"):
+            raise ApiError(400, "action must be accept, edit or reject")
+        return streamed(runner, thread_id, Command(resume=body),
+                        await runner.saved_options(thread_id))
+
+    async def carry_on(runner: ThreadRunner, request: Request) -> Response:
+        thread_id = request.path_params["thread_id"]
+        state = await runner.state(thread_id)
+        if state.interrupts:
+            raise ApiError(409, "this thread is waiting for approval: resume it instead")
+        if not state.next:
+            raise ApiError(409, "this thread has no unfinished run")
+        return streamed(runner, thread_id, None, await runner.saved_options(thread_id))
+
+    async def read(runner: ThreadRunner, request: Request) -> Response:
+        thread_id = request.path_params["thread_id"]
+        state = await runner.state(thread_id)
+        values = state.values
+        answer = values.get("answer")
+        return JSONResponse({
+            "thread_id": thread_id,
+            "status": ("running" if thread_id in runner.busy else "interrupted"
+                       if state.interrupts else "unfinished" if state.next else "idle"),
+            "next": list(state.next),
+            "answer": answer_json(thread_id, answer) if answer is not None else None,
+            "interrupt": (runner._with_urls(thread_id, state.interrupts[0].value)
+                          if state.interrupts else None),
+            "images": [{"id": i.id, "width": i.width, "height": i.height,
+                        "url": f"/api/threads/{thread_id}/images/{i.id}"}
+                       for i in values.get("images", [])],
+            "messages": [{"role": "user" if m.type == "human" else "assistant",
+                          "text": m.text if hasattr(m, "text") else str(m.content)}
+                         for m in values.get("messages", [])],
+            "options": (state.metadata or {}).get("vlcrew_options") or {},
+        })
+
+    async def image(runner: ThreadRunner, request: Request) -> Response:
+        thread_id, image_id = request.path_params["thread_id"], request.path_params["image_id"]
+        state = await runner.state(thread_id)
+        ref = next((i for i in state.values.get("images", []) if i.id == image_id), None)
+        if ref is None:
+            raise ApiError(404, f"no image {image_id!r} on this thread")
+        return FileResponse(ref.path, media_type="image/png")
+
+    async def file(runner: ThreadRunner, request: Request) -> Response:
+        thread_id, name = request.path_params["thread_id"], request.path_params["name"]
+        answer = (await runner.state(thread_id)).values.get("answer")
+        path = answer.files.get(name) if answer is not None else None
+        if not path or not Path(path).is_file():
+            raise ApiError(404, f"no file {name!r} on this thread")
+        return FileResponse(path, filename=Path(path).name)
+
+    async def answer(runner: ThreadRunner, request: Request) -> Response:
+        thread_id = request.path_params["thread_id"]
+        found = (await runner.state(thread_id)).values.get("answer")
+        if found is None:
+            raise ApiError(404, "this thread has no answer yet")
+        return JSONResponse(found.model_dump(mode="json") | {"files": {}} | {
+            "urls": answer_json(thread_id, found)["urls"]},
+            headers={"Content-Disposition": 'attachment; filename="answer.json"'})
+
+    def route(path: str, handler: Any, method: str) -> Route:
+        async def endpoint(request: Request) -> Response:
+            return await guarded(request, handler)
+        return Route(path, endpoint, methods=[method])
+
+    return [
+        route("/api/runs", start, "POST"),
+        route("/api/threads/{thread_id}/resume", resume, "POST"),
+        route("/api/threads/{thread_id}/continue", carry_on, "POST"),
+        route("/api/threads/{thread_id}", read, "GET"),
+        route("/api/threads/{thread_id}/images/{image_id}", image, "GET"),
+        route("/api/threads/{thread_id}/files/{name}", file, "GET"),
+        route("/api/threads/{thread_id}/answer.json", answer, "GET"),
+    ]
+
