@@ -56,7 +56,7 @@ async def approval(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     ctx = settings_of(runtime)
     fields: list[FilledField] = list(state.get("fields", []))
     missing: list[str] = list(state.get("missing", []))
-    if ctx.approve != "ask":
+    if state.get("approve_mode", ctx.approve) != "ask":
         return {"approval": Approval(decision="auto")}
     zh = any("\u4e00" <= ch <= "\u9fff" for ch in state.get("request", ""))
     edits: dict[str, str] = {}

@@ -84,6 +84,8 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             )
         )
     update["images"] = refs
+    # Fixed for the turn: a resume sent with other settings must not skip the approval.
+    update["approve_mode"] = ctx.approve
     return _new_turn(state, update, prior)
 
 

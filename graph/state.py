@@ -111,6 +111,8 @@ class VLState(InputState):
     """What the vision expert says the image shows."""
     objects: NotRequired[list[DetectedObject]]
     """Objects the vision expert found (original pixels)."""
+    approve_mode: NotRequired[str]
+    """The approval policy this turn started with (auto or ask); a resume keeps it."""
     approval: NotRequired[Approval | None]
     """The user's verdict on this turn's fields (None until asked)."""
     user_edits: NotRequired[dict[str, str]]

@@ -103,12 +103,13 @@ class ThreadRunner:
     def config(self, thread_id: str, options: dict[str, str] | None = None) -> dict[str, Any]:
         config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
         if options is not None:
-            config["metadata"] = {"vlcrew_options": options}
+            # Checkpoint metadata keeps only flat scalars: one key per option.
+            config["metadata"] = {f"vlcrew_{k}": v for k, v in options.items()}
         return config
 
     async def saved_options(self, thread_id: str) -> dict[str, str]:
         state = await self.graph.aget_state(self.config(thread_id))
-        return dict((state.metadata or {}).get("vlcrew_options") or {})
+        return options_in(state.metadata)
 
     def run_context(self, options: dict[str, str]) -> Context:
         known = {f.name for f in fields(Context)}
@@ -174,6 +175,11 @@ class ThreadRunner:
         if thread_id in self.busy:
             raise ApiError(409, f"thread {thread_id} is already running a turn")
         self.busy.add(thread_id)
+
+
+def options_in(metadata: dict[str, Any] | None) -> dict[str, str]:
+    """The run options a checkpoint's metadata recorded."""
+    return {k: str(v) for k in RUN_OPTIONS if (v := (metadata or {}).get(f"vlcrew_{k}"))}
 
 
 def answer_json(thread_id: str, answer: Any) -> dict[str, Any]:
@@ -268,7 +274,7 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]]) -> list[Rou
             "messages": [{"role": "user" if m.type == "human" else "assistant",
                           "text": m.text if hasattr(m, "text") else str(m.content)}
                          for m in values.get("messages", [])],
-            "options": (state.metadata or {}).get("vlcrew_options") or {},
+            "options": options_in(state.metadata),
         })
 
     async def image(runner: ThreadRunner, request: Request) -> Response:

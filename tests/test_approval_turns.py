@@ -93,6 +93,15 @@ def test_edit_is_revalidated_and_an_invalid_value_asks_again() -> None:
     assert state.values["approval"].decision == "edited"
 
 
+def test_a_resume_sent_with_other_settings_still_honours_the_approval() -> None:
+    """The policy is the turn's: resuming with approve=auto must not skip the user's edit."""
+    thread = Thread()
+    thread.send({"messages": [form_message()]}, ASK)
+    state = thread.send(Command(resume={"action": "edit", "values": {"职业": "教师"}}), AUTO)
+    assert fields_of(state)["职业"].value == "教师"
+    assert state.values["approval"].decision == "edited"
+
+
 def test_reject_keeps_the_fields_but_writes_nothing() -> None:
     thread = Thread()
     thread.send({"messages": [form_message()]}, ASK)
