@@ -32,13 +32,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     fill = sub.add_parser("fill", help="fill a form screenshot with the data in a request")
-    fill.add_argument("images", nargs="+", metavar="IMAGE", help="form screenshot(s)")
+    fill.add_argument("images", nargs="*", metavar="IMAGE",
+                      help="form screenshot(s); optional on a follow-up (--thread)")
     fill.add_argument("--request", "-r", required=True, help="what to do, with your data")
     fill.add_argument("--profile", help="JSON file of your data (label or key → value)")
     fill.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None,
                       help="model backend (default auto: vLLM if it answers, else offline)")
     fill.add_argument("--out", default="out", help="folder for overlay and scripts (out)")
     fill.add_argument("--json", action="store_true", help="print the answer JSON on stdout")
+    fill.add_argument("--approve", choices=["auto", "ask"], default=None,
+                      help="ask: show the fields and wait for accept / edit / reject on stdin")
+    fill.add_argument("--thread", help="continue this thread (a follow-up: 'change the phone "
+                                       "to …'); default: a new thread, printed on stderr")
+    fill.add_argument("--db", default=None, help="SQLite file for threads (default: "
+                                                 "threads.sqlite in the data dir)")
     serve = sub.add_parser("serve", help="run the web page, thread API and OpenAI endpoint")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")
@@ -107,35 +114,76 @@ def _progress(node: str, update: dict[str, Any]) -> str | None:
     return None
 
 
-async def _run_fill(args: argparse.Namespace) -> Any:
-    from langchain_core.messages import HumanMessage
+def _ask_verdict(payload: dict[str, Any]) -> dict[str, Any]:
+    """Show the fields about to be used and read the user's verdict from stdin."""
+    print("\n" + payload["question"], file=sys.stderr)
+    for n, f in enumerate(payload["fields"], start=1):
+        mark = "✗" if f["valid"] is False else " "
+        print(f"  {n:2}.{mark} {f['label']}: {f['value']}", file=sys.stderr)
+    for label in payload["missing"]:
+        print(f"   · missing: {label}", file=sys.stderr)
+    for problem in payload["problems"]:
+        print(f"  ! {problem}", file=sys.stderr)
+    print("accept: a · reject: r [reason] · edit: label=value; label=value > ", end="",
+          file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        return {"action": "reject", "reason": "no answer on stdin"}
+    text = line.strip()
+    if text.lower() in ("", "a", "accept", "y", "yes"):
+        return {"action": "accept"}
+    if text.lower().split(" ")[0] in ("r", "reject", "n", "no"):
+        return {"action": "reject", "reason": text.partition(" ")[2] or None}
+    values = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+    return {"action": "edit", "values": {k.strip(): v.strip() for k, v in values.items()}}
 
-    from graph.builder import graph
+
+async def _run_fill(args: argparse.Namespace) -> Any:
+    import uuid
+
+    from langchain_core.messages import HumanMessage
+    from langgraph.types import Command
+
+    from graph.builder import build_graph
     from graph.context import Context
+    from graph.persistence import open_checkpointer
 
     if not args.request.strip():
         raise CliError("empty request: say what to fill in, with your data")
+    if not args.images and not args.thread:
+        raise CliError("no image: give the form screenshot (or --thread for a follow-up)")
     parts: list[str | dict[Any, Any]] = [{"type": "text", "text": args.request}]
     for image in args.images:
         parts.append({"type": "image_url", "image_url": {"url": str(Path(image).absolute())}})
-    inputs: dict[str, Any] = {"messages": [HumanMessage(content=parts)]}
+    inputs: Any = {"messages": [HumanMessage(content=parts)]}
     profile = _load_profile(args.profile)
     if profile:
         inputs["profile"] = profile
-    ctx = Context(out_dir=str(Path(args.out).absolute()),
-                  **({"backend": args.backend} if args.backend else {}))
+    ctx = Context(out_dir=str(Path(args.out).absolute()), **{
+        k: v for k, v in (("backend", args.backend), ("approve", args.approve)) if v})
+    thread_id = args.thread or str(uuid.uuid4())
+    config = {"configurable": {"thread_id": thread_id}}
+    print(f"vlcrew: thread {thread_id}", file=sys.stderr)
     answer = None
-    async for chunk in graph.astream(inputs, context=ctx, stream_mode="updates"):
-        for node, update in chunk.items():
-            if not isinstance(update, dict):
-                continue
-            for warning in update.get("warnings") or []:
-                print(f"vlcrew: {warning}", file=sys.stderr)
-            line = _progress(node, update)
-            if line:
-                print(f"  {line}", file=sys.stderr)
-            answer = update.get("answer", answer)
-    return answer
+    async with open_checkpointer(args.db) as saver:
+        graph = build_graph(checkpointer=saver)
+        if args.thread and not (await graph.aget_state(config)).values:
+            raise CliError(f"no thread {args.thread!r} in the database")
+        while True:
+            async for chunk in graph.astream(inputs, config, context=ctx, stream_mode="updates"):
+                for node, update in chunk.items():
+                    if not isinstance(update, dict):
+                        continue
+                    for warning in update.get("warnings") or []:
+                        print(f"vlcrew: {warning}", file=sys.stderr)
+                    line = _progress(node, update)
+                    if line:
+                        print(f"  {line}", file=sys.stderr)
+                    answer = update.get("answer", answer)
+            state = await graph.aget_state(config)
+            if not state.interrupts:
+                return answer
+            inputs = Command(resume=_ask_verdict(state.interrupts[0].value))
 
 
 def _print_answer(answer: Any, as_json: bool) -> None:

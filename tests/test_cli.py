@@ -16,10 +16,10 @@ from tests.test_images import png_header_only
 REQUEST = "我叫张三，手机13812345678，帮我填一下"
 
 
-def vlcrew(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+def vlcrew(*args: str, tmp: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VLCREW_DATA_DIR": str(tmp / "data"), "VLCREW_BACKEND": "offline"}
     return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=180, input=stdin)
 
 
 def make_bad(kind: str, tmp: Path) -> str:
@@ -80,3 +80,26 @@ def test_bad_profile_exits_2(tmp_path: Path) -> None:
     proc = vlcrew("fill", str(EXAMPLES / "bank_account_zh.png"), "--request", REQUEST,
                   "--profile", str(profile), tmp=tmp_path)
     assert proc.returncode == 2 and "profile is not valid JSON" in proc.stderr
+
+
+def test_approve_ask_reads_the_verdict_and_a_follow_up_continues_the_thread(
+        tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    first = vlcrew("fill", str(EXAMPLES / "bank_account_zh.png"), "--request", REQUEST,
+                   "--approve", "ask", "--json", "--out", out, tmp=tmp_path,
+                   stdin="手机号码=12345\n手机号码=13912345678\n")
+    assert first.returncode == 0, first.stderr
+    assert "手机号码: 13812345678" in first.stderr  # shown for approval on the terminal
+    assert "! 手机号码" in first.stderr  # the invalid edit was shown as a problem
+    fields = {f["label"]: f["value"] for f in json.loads(first.stdout)["fields"]}
+    assert fields["手机号码"] == "13912345678"
+    thread = next(line.split()[-1] for line in first.stderr.splitlines()
+                  if line.startswith("vlcrew: thread "))
+    second = vlcrew("fill", "--thread", thread, "--request", "把姓名改为李四", "--json",
+                    "--out", out, tmp=tmp_path)
+    assert second.returncode == 0, second.stderr
+    fields = {f["label"]: f["value"] for f in json.loads(second.stdout)["fields"]}
+    assert fields["姓名"] == "李四" and fields["手机号码"] == "13912345678"
+    assert "ocr:" not in second.stderr and "gui:" not in second.stderr  # nothing re-read
+    missing = vlcrew("fill", "--thread", "nope", "--request", "x", tmp=tmp_path)
+    assert missing.returncode == 2 and "no thread 'nope'" in missing.stderr
