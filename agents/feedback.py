@@ -11,6 +11,7 @@ put in 身份证号码?") is answered from the thread's fields, which stay in th
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -227,8 +228,8 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         answer.suggestion = suggestion_for(fields, missing, zh)
         out = _out_dir(ctx.out_dir, images, fields)
         title = ("待填写字段" if zh else "Fields to fill") + f" · {answer.backend}"
-        answer.files, answer.script = _write_artifacts(
-            out, images, fields, missing, list(state.get("elements", [])), title,
+        answer.files, answer.script = await asyncio.to_thread(
+            _write_artifacts, out, images, fields, missing, list(state.get("elements", [])), title,
             "zh" if zh else "en")
         answer.overlay = answer.files.get("overlay")
     return {"answer": answer, "messages": [AIMessage(content=_summary(answer, zh))]}

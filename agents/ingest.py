@@ -13,6 +13,7 @@ the images come from the latest human message that has any.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -49,7 +50,8 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     log.info("request: %s", mask_text(request))
 
     try:
-        backend, note = resolve_backend(ctx.backend, ctx.base_url, ctx.api_key, ctx.probe_timeout)
+        backend, note = await asyncio.to_thread(
+            resolve_backend, ctx.backend, ctx.base_url, ctx.api_key, ctx.probe_timeout)
     except ConnectionError as exc:
         backend, note = "offline", None
         update["errors"].append(StepError(step="ingest", message=str(exc), fatal=True))
@@ -69,7 +71,7 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     refs: list[ImageRef] = [] if sources else prior
     for n, src in enumerate(sources, start=1):
         try:
-            loaded = load_image(src, allow_http=ctx.allow_http_images)
+            loaded = await asyncio.to_thread(load_image, src, allow_http=ctx.allow_http_images)
         except ImageError as exc:
             update["errors"].append(
                 StepError(step="ingest", message=str(exc), fatal=True, kind="bad_input")
@@ -77,9 +79,10 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             continue
         width, height = loaded.size
         mw, mh = model_input_size(width, height, ctx.max_pixels)
+        stored = await asyncio.to_thread(put_image, loaded.image, loaded.sha256)
         refs.append(
             ImageRef(
-                id=f"img{n}", name=loaded.name, path=str(put_image(loaded.image, loaded.sha256)),
+                id=f"img{n}", name=loaded.name, path=str(stored),
                 sha256=loaded.sha256, width=width, height=height, model_width=mw, model_height=mh,
             )
         )
