@@ -59,8 +59,9 @@ async def gui(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             lambda: [e for ref in images for e in detect_offline(ref)])}
     elements, errors = [], []
     for ref in images:
-        layout = await asyncio.to_thread(detect_offline, ref)
-        found, why = await _ground_vlm(ref, ctx)
+        # The layout detector (CPU, worker thread) runs while the model is asked, not before.
+        layout, (found, why) = await asyncio.gather(asyncio.to_thread(detect_offline, ref),
+                                                    _ground_vlm(ref, ctx))
         if why is not None:
             errors.append(StepError(step=step.id if step else "gui", kind="fallback",
                                     message=f"gui on {ref.id}: model answer unusable ({why}); "

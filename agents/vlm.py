@@ -7,6 +7,7 @@ differs between OCR, GUI and mapping calls on one screenshot.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,13 @@ def image_parts(images: list[ImageRef], max_pixels: int | None = None) -> list[d
             for ref in images]
 
 
+async def aimage_parts(images: list[ImageRef], max_pixels: int | None = None
+                       ) -> list[dict[str, Any]]:
+    """:func:`image_parts` in a worker thread: encoding a screenshot is CPU work that would
+    otherwise stall every other request on the event loop."""
+    return await asyncio.to_thread(image_parts, images, max_pixels)
+
+
 def expert_messages(images: list[ImageRef], instruction: str) -> list[BaseMessage]:
     """System text, then the images, then this expert's instruction (cache-friendly order)."""
     content: list[str | dict[Any, Any]] = [*image_parts(images),
@@ -102,5 +110,7 @@ async def ask_expert(settings: Settings, images: list[ImageRef], instruction: st
     shas, text = cache_key_parts(images, instruction)
     key = models.cache.key(settings.expert_model, shas, text,
                            {"max_pixels": settings.max_pixels}) if models.cache else None
-    return await structured(models.expert, expert_messages(images, instruction), schema,
-                            cache=models.cache, cache_key=key)
+    # Encoding the image is CPU work: a worker thread, so other requests keep moving.
+    messages = await asyncio.to_thread(expert_messages, images, instruction)
+    return await structured(models.expert, messages, schema, cache=models.cache,
+                            cache_key=key)

@@ -1,0 +1,86 @@
+"""What keeps concurrent requests on the OpenAI endpoint from waiting on each other.
+
+Found with ``bench/serve_load.py``: encoding the screenshot for the model (decode, resize,
+PNG) ran on the event loop and stalled every other request; the OCR and GUI experts encoded
+the same image twice at the same moment. These tests pin the fixes: the async helpers
+encode in a worker thread while the loop keeps ticking, one thread per image encodes, and
+the benchmark's command line answers ``--help``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from agents import model_client
+from agents.model_client import aimage_part, image_part
+from tests.conftest import ROOT
+
+
+def noisy_png(path: Path, size: int) -> str:
+    """A PNG that is slow to re-encode (noise does not compress)."""
+    rng = np.random.default_rng(7)
+    Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(path)
+    return str(path)
+
+
+def test_encoding_for_the_model_does_not_stall_the_event_loop(tmp_path: Path) -> None:
+    path = noisy_png(tmp_path / "big.png", 2400)
+
+    async def go() -> tuple[float, float]:
+        worst = 0.0
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal worst
+            while not done.is_set():
+                start = time.perf_counter()
+                await asyncio.sleep(0.005)
+                worst = max(worst, time.perf_counter() - start - 0.005)
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0.02)  # the ticker is waiting on its timer now
+        start = time.perf_counter()
+        await aimage_part(path, (2208, 2208))  # a resize and a 15 MB PNG encode
+        took = time.perf_counter() - start
+        done.set()
+        await tick
+        return took, worst
+
+    took, worst = asyncio.run(go())
+    # On the loop, the ticker would be late by the whole encode; in a thread, by at most a
+    # GIL hand-over or two.
+    assert worst < max(0.15, took / 3), (took, worst)
+
+
+def test_one_thread_encodes_an_image_the_others_wait_for_it(tmp_path: Path) -> None:
+    path = noisy_png(tmp_path / "form.png", 900)
+    before = model_client._png_data_uri.cache_info().misses
+    urls: list[str] = []
+    gate = threading.Barrier(4)
+
+    def ask() -> None:
+        gate.wait()  # all four ask at the same moment, like OCR and GUI on one screenshot
+        urls.append(image_part(path, (864, 864))["image_url"]["url"])
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(urls) == 4 and len(set(urls)) == 1
+    assert model_client._png_data_uri.cache_info().misses - before == 1
+    assert not model_client._uri_locks  # no lock left behind per image
+
+
+def test_the_load_benchmark_explains_itself() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.serve_load", "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "--latency" in out and "--offload-nodes" in out and "1.5" in out
