@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents.chat import human_texts
 from agents.records import StepError
 from agents.settings import Settings, settings_of
 from tools.blobstore import open_image
@@ -51,8 +50,8 @@ def user_data_of(requests: str | list[str], profile: dict[str, str] | None) -> l
 
 
 def _requests(state: dict[str, Any]) -> list[str]:
-    """Every human turn's text; the current request when the state has no messages."""
-    return human_texts(state.get("messages", [])) or [state.get("request", "")]
+    """Every human turn's text (ingest keeps them); else just the current request."""
+    return state.get("requests") or [state.get("request", "")]
 
 
 def _controls_text(elements: list[Element]) -> str:

@@ -18,11 +18,11 @@ import logging
 from typing import Any
 
 from agents.backend import resolve_backend
-from agents.chat import humans_of, split_content
+from agents.chat import human_texts, humans_of, split_content
 from agents.records import StepError, TurnDict, TurnList
 from agents.settings import settings_of
 from tools.blobstore import put_image
-from tools.images import ImageError, load_image, model_input_size
+from tools.images import ImageError, load_image, model_input_size, thumbnail_data_uri
 from tools.masking import mask_text
 from tools.schema import ImageRef
 
@@ -47,6 +47,7 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         sources = next((found for m in reversed(humans[:-1])
                         if (found := split_content(m.content)[1])), [])
     update["request"] = request
+    update["requests"] = human_texts(state.get("messages", []))
     log.info("request: %s", mask_text(request))
 
     try:
@@ -69,6 +70,7 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             StepError(step="ingest", message="no image given", fatal=True, kind="bad_input")
         )
     refs: list[ImageRef] = [] if sources else prior
+    thumbs: dict[str, str] = {}
     for n, src in enumerate(sources, start=1):
         try:
             loaded = await asyncio.to_thread(load_image, src, allow_http=ctx.allow_http_images)
@@ -80,6 +82,8 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         width, height = loaded.size
         mw, mh = model_input_size(width, height, ctx.max_pixels)
         stored = await asyncio.to_thread(put_image, loaded.image, loaded.sha256)
+        if src.startswith("data:"):
+            thumbs[src] = await asyncio.to_thread(thumbnail_data_uri, loaded.image)
         refs.append(
             ImageRef(
                 id=f"img{n}", name=loaded.name, path=str(stored),
@@ -87,9 +91,24 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             )
         )
     update["images"] = refs
+    if humans and thumbs:
+        update["messages"] = [_slim(humans[-1], thumbs)]
     # Fixed for the turn: a resume sent with other settings must not skip the approval.
     update["approve_mode"] = ctx.approve
     return _new_turn(state, update, prior)
+
+
+def _slim(human: Any, thumbs: dict[str, str]) -> Any:
+    """The human message with thumbnails in place of its inline images (same id, so it
+    replaces the original): every checkpoint carries the chat, and the full image is in
+    the store already (``images``)."""
+    parts = []
+    for part in human.content:
+        found = split_content([part])[1] if isinstance(part, dict) else []
+        if found and found[0] in thumbs:
+            part = {"type": "image_url", "image_url": {"url": thumbs[found[0]]}}
+        parts.append(part)
+    return human.model_copy(update={"content": parts})
 
 
 def _new_turn(state: dict[str, Any], update: dict[str, Any], prior: list[ImageRef]

@@ -57,4 +57,7 @@ def dispatch_ready(state: dict[str, Any]) -> list[Send] | str:
         return END
     if needs_approval(state, ready):
         return "approval"
-    return [Send(s.agent, {**state, "step": s}) for s in ready]
+    # Experts never read the chat (ingest extracted what they need); leaving it out keeps
+    # the base64 screenshots out of every Send that a checkpoint stores.
+    payload = {k: v for k, v in state.items() if k != "messages"}
+    return [Send(s.agent, {**payload, "step": s}) for s in ready]

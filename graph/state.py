@@ -77,6 +77,8 @@ class VLState(InputState):
 
     request: NotRequired[str]
     """The request text of the last human message."""
+    requests: NotRequired[list[str]]
+    """Every human turn's text, oldest first (later turns override earlier data)."""
     backend: NotRequired[Backend]
     """The engine this run uses, decided once at ingest."""
     images: NotRequired[list[ImageRef]]

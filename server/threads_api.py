@@ -160,8 +160,8 @@ class ThreadRunner:
             out.extend(("reasoning", {"text": text}) for text in update.get("reasoning") or [])
             if update.get("answer") is not None:
                 out.append(("answer", answer_json(thread_id, update["answer"])))
-            for message in update.get("messages") or []:
-                out.append(("message", {"text": message.content}))
+            out.extend(("message", {"text": m.content}) for m in update.get("messages") or []
+                       if m.type == "ai")  # ingest re-sends the user's message, slimmed
         return out
 
     def _with_urls(self, thread_id: str, payload: Any) -> Any:

@@ -174,3 +174,14 @@ def test_whole_history_without_a_thread_works_too(follow_up: str) -> None:
                                       HumanMessage(content=follow_up)]})
     assert fields_of(state)["手机号码"].value == "13912345678"
     assert fields_of(state)["姓名"].value == "张三"
+
+
+def test_the_thread_keeps_a_thumbnail_not_the_full_screenshot() -> None:
+    """Every checkpoint carries the chat: the full image lives in the store instead."""
+    thread = Thread()
+    state = thread.send({"messages": [form_message()]})
+    human = state.values["messages"][0]
+    url = next(p["image_url"]["url"] for p in human.content if p["type"] == "image_url")
+    assert url.startswith("data:image/jpeg;base64,") and len(url) < 40_000 < len(PNG)
+    assert human.content[0]["text"] == REQUEST and len(state.values["messages"]) == 2
+    assert state.values["images"][0].width == 1000  # the original, from the store

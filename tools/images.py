@@ -180,3 +180,12 @@ def model_input_size(
 def visual_tokens(width: int, height: int) -> int:
     """Visual tokens Qwen3-VL spends on an image already sized by :func:`model_input_size`."""
     return (width // PATCH_PX) * (height // PATCH_PX)
+
+
+def thumbnail_data_uri(image: Image.Image, max_side: int = 320) -> str:
+    """A small JPEG data URI of ``image`` for chat history (the full image stays stored)."""
+    thumb = image.convert("RGB")
+    thumb.thumbnail((max_side, max_side))
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
