@@ -282,6 +282,16 @@
       S.edits = {};
       $("question").textContent = "";
       $("work-name").textContent = "The fields ";
+      if (!$("steps").children.length && Array.isArray(d.plan)) {
+        // Reopened thread: the answer carries the plan with how each step ended.
+        $("task").textContent = TASKS[d.task] || d.task || "";
+        $("steps").replaceChildren(...d.plan.map((p) => {
+          const li = stepItem(p.id, p.agent, p.instruction);
+          li.className = p.status === "failed" ? "failed" : p.status === "done" ? "done" : "pending";
+          li.querySelector(".meta").textContent = [p.seconds != null ? `${Number(p.seconds).toFixed(1)} s` : "", p.backend || ""].filter(Boolean).join(" · ");
+          return li;
+        }));
+      }
       renderReview(false);
       renderResult(d);
       setHow(3);
