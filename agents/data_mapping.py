@@ -22,6 +22,7 @@ from tools.blobstore import open_image
 from tools.edits import apply_edits
 from tools.entities import load_profile, merge_user_data, parse_request
 from tools.layout import link_labels
+from tools.lexicon import match_label
 from tools.mapping import assign_fields, element_name, map_fields
 from tools.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
 
@@ -52,6 +53,21 @@ def user_data_of(requests: str | list[str], profile: dict[str, str] | None) -> l
 def _requests(state: dict[str, Any]) -> list[str]:
     """Every human turn's text (ingest keeps them); else just the current request."""
     return state.get("requests") or [state.get("request", "")]
+
+
+def _standing_edits(edits: dict[str, str], fields: list[FilledField], request: str,
+                    threshold: float) -> dict[str, str]:
+    """Hand edits this turn's request does not override (it names their field anew)."""
+    said = {d.key for d in parse_request(request)}
+    if not edits or not said:
+        return edits
+    keys = {f.label: f.key for f in fields}
+
+    def key_of(label: str) -> str:
+        key, score = match_label(label)
+        return keys.get(label) or (key if key is not None and score >= threshold else label)
+
+    return {label: value for label, value in edits.items() if key_of(label) not in said}
 
 
 def _controls_text(elements: list[Element]) -> str:
@@ -109,7 +125,10 @@ async def data_mapping(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 message=f"data_mapping: model answer unusable ({mapped}); using the offline "
                         "rules"))
         fields, missing = map_fields(elements, user_data, ctx.match_threshold)
-    edits: dict[str, str] = state.get("user_edits") or {}
+    edits = _standing_edits(state.get("user_edits") or {}, fields, state.get("request", ""),
+                            ctx.match_threshold)
+    if edits != (state.get("user_edits") or {}):
+        update["user_edits"] = edits  # this turn gave a new value: it wins over the edit
     if edits:  # what the user set by hand on an earlier turn outlives re-mapping
         edited = apply_edits(fields, elements, missing, edits, ctx.match_threshold)
         fields, missing = edited.fields, edited.missing

@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from agents.records import Answer, Approval, Plan, StepReport
+from agents.records import Answer, Approval, MissingField, Plan, StepReport
 from agents.settings import settings_of
 from tools.blobstore import default_root, open_image
 from tools.lexicon import match_label, normalize_label
@@ -98,6 +98,20 @@ def _missing_boxes(elements: list[Element], missing: list[str], image_id: str) -
             and element_name(e) in wanted]
 
 
+def missing_fields(elements: list[Element], missing: list[str]) -> list[MissingField]:
+    """Each missing label with the box of its control(s), in the order of ``missing``."""
+    out = []
+    for label in missing:
+        mine = [e for e in elements if e.editable and e.kind != "button"
+                and element_name(e) == label]
+        if mine:
+            box = [min(e.bbox[0] for e in mine), min(e.bbox[1] for e in mine),
+                   max(e.bbox[2] for e in mine), max(e.bbox[3] for e in mine)]
+            out.append(MissingField(label=label, bbox=box, image_id=mine[0].image_id or "img1",
+                                    kind=mine[0].kind))
+    return out
+
+
 def _write_artifacts(out: Path, images: list[ImageRef], fields: list[FilledField],
                      missing: list[str], elements: list[Element], title: str,
                      lang: str) -> tuple[dict[str, str], str]:
@@ -173,9 +187,7 @@ def _summary(answer: Answer, zh: bool) -> str:
     lines = [answer.suggestion]
     for f in answer.fields:
         lines.append(f"- {f.label}: {mask_value(f.key, f.value)} ({f.action}, {f.confidence:.2f})")
-    if answer.overlay:
-        lines.append(("标注图：" if zh else "Overlay: ") + answer.overlay)
-    return "\n".join(lines)
+    return "\n".join(lines)  # the overlay's place is in the answer, not in the chat
 
 
 def _rejected(approval: Approval | None) -> bool:
@@ -199,6 +211,8 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         plan=_plan_rows(plan, state.get("step_reports", {}), step.id if step else None,
                         state.get("backend", "offline")),
         fields=fields, missing=missing, warnings=warnings, errors=errors,
+        missing_fields=missing_fields(list(state.get("elements", [])), missing),
+        approval=(state.get("approval").decision if state.get("approval") else None),
     )
     fatal = any(e.fatal for e in errors)
     if not fatal and answer.task == "read_text":

@@ -88,6 +88,15 @@ class StepError(BaseModel):
     kind: str = Field(default="error", description="bad_input | no_data | error.")
 
 
+class MissingField(BaseModel):
+    """A control the user gave no value for, where it is (to draw it)."""
+
+    label: str
+    bbox: list[int] = Field(description="The control's box (a radio group's union), pixels.")
+    image_id: str = "img1"
+    kind: str = Field(description="The control's kind.")
+
+
 class Answer(BaseModel):
     """The run's answer (DESIGN.md 'Answer JSON'; keys are stable)."""
 
@@ -96,6 +105,10 @@ class Answer(BaseModel):
     plan: list[dict[str, Any]] = Field(default_factory=list)
     fields: list[FilledField] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
+    missing_fields: list[MissingField] = Field(
+        default_factory=list, description="Where the missing controls are.")
+    approval: str | None = Field(
+        default=None, description="The user's verdict: auto, accepted, edited, rejected.")
     suggestion: str = ""
     script: str = ""
     overlay: str | None = None

@@ -3,7 +3,8 @@
 Nodes return only the keys they change. Keys that parallel branches write (step reports,
 errors, warnings, reasoning) have reducers; every other key has one writer per turn, except
 that ingest resets the per-turn keys when a new turn starts on a thread (and the perception
-keys when the images change), and approval may revise the fields mapping wrote. Boxes are
+keys when the images change), approval may revise the fields mapping wrote, and mapping
+drops a hand edit that a later turn overrides. Boxes are
 ``[x1, y1, x2, y2]`` integer pixels of the original image; images are referenced by path in
 a content-addressed store, never embedded as base64.
 """

@@ -70,7 +70,11 @@ def test_accept_commits_the_answer_with_its_files() -> None:
     thread.send({"messages": [form_message()]}, ASK)
     state = thread.send(Command(resume={"action": "accept"}), ASK)
     assert not state.next and state.values["approval"].decision == "accepted"
-    assert set(state.values["answer"].files) >= {"overlay", "playwright", "values"}
+    answer = state.values["answer"]
+    assert set(answer.files) >= {"overlay", "playwright", "values"}
+    assert answer.approval == "accepted"
+    where = {m.label: m for m in answer.missing_fields}
+    assert set(where) == set(answer.missing) and where["国籍"].bbox[2] > where["国籍"].bbox[0]
 
 
 def test_edit_is_revalidated_and_an_invalid_value_asks_again() -> None:
@@ -150,6 +154,19 @@ def test_hand_edits_outlive_later_turns() -> None:
     fields = fields_of(state)
     assert fields["职业"].value == "教师"
     assert fields["联系地址"].value == "上海市浦东新区世纪大道100号"
+
+
+def test_a_later_turn_overrides_a_hand_edit_of_the_same_field() -> None:
+    thread = Thread()
+    thread.send({"messages": [form_message()]}, ASK)
+    thread.send(Command(resume={"action": "edit", "values": {"手机号码": "13700001111",
+                                                            "职业": "教师"}}), ASK)
+    state = thread.send({"messages": [HumanMessage(content="把手机号改成13912345678")]})
+    assert fields_of(state)["手机号码"].value == "13912345678"
+    assert fields_of(state)["职业"].value == "教师"  # the other edit still stands
+    state = thread.send({"messages": [HumanMessage(content="把邮箱改成 li@example.com")]})
+    assert fields_of(state)["手机号码"].value == "13912345678"  # not back to the old edit
+    assert state.values["user_edits"] == {"职业": "教师"}
 
 
 def test_a_new_image_is_perceived_afresh() -> None:
