@@ -212,7 +212,7 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                         state.get("backend", "offline")),
         fields=fields, missing=missing, warnings=warnings, errors=errors,
         missing_fields=missing_fields(list(state.get("elements", [])), missing),
-        approval=(state.get("approval").decision if state.get("approval") else None),
+        approval=verdict.decision if (verdict := state.get("approval")) else None,
     )
     fatal = any(e.fatal for e in errors)
     if not fatal and answer.task == "read_text":
