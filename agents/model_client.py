@@ -477,7 +477,9 @@ def build_chat_model(
         extra_body["thinking_token_budget"] = reasoning_budget
         if max_tokens is None:
             max_tokens = reasoning_budget + ANSWER_TOKENS
-    limits = sdk_httpx.Limits(max_connections=64, max_keepalive_connections=16)
+    # vLLM batches every request in flight (max_num_seqs 256 by default): a smaller pool
+    # queues calls here, out of sight (bench/serve_load: 32 fills = 64 OCR+GUI calls at once).
+    limits = sdk_httpx.Limits(max_connections=256, max_keepalive_connections=64)
     return ReasoningChatOpenAI(
         model=model,
         base_url=base_url,

@@ -282,8 +282,13 @@ async def _batch(base_url: str, images: list[str], mode: str
 
 def _model_server(latency: float, conn: Any, calls: Any) -> None:
     """Child process: the loopback vLLM with the scripted Qwen3-VL, until told to stop."""
+    import http.server
+
     sys.path.insert(0, str(ROOT))
     from tests.loopback_vllm import LoopbackVLLM, Reply
+
+    # vLLM's (uvicorn's) accept backlog; socketserver's 5 resets connections under load.
+    http.server.ThreadingHTTPServer.request_queue_size = 2048
     from tests.test_graph_vllm_loopback import qwen3_vl
 
     server = LoopbackVLLM()
@@ -387,14 +392,16 @@ def report(batches: list[Batch], latency: float, samplers: dict[str, LoopSampler
         one, big = median(1, "wall"), sizes[-1]
         ratio = median(big, "wall") / one
         cpu = median(big, "cpu")
+        free = max(0.1, cores - median(big, "others"))  # what other processes left us
         verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
         print(f"\nvllm: time(N={big}) / time(N=1) = {median(big, 'wall'):.2f} / {one:.2f} s = "
               f"{ratio:.2f}x: {verdict} the target <= {TARGET_RATIO}x "
               f"({latency:g} s per model call)")
-        print(f"      CPU floor here: {big} fills x {cpu:.2f} CPU s / {cores} core(s) = "
-              f"{big * cpu / cores:.2f} s, so the ratio cannot go below "
-              f"{max(1.0, big * cpu / cores / one):.2f}x on this machine; the loop ran "
-              f"{median(big, 'blocked'):.2f} s late in that batch")
+        print(f"      CPU floor: {big} fills x {cpu:.2f} CPU s = {big * cpu:.1f} CPU s; on "
+              f"{cores} idle core(s) {big * cpu / cores:.2f} s (ratio >= "
+              f"{max(1.0, big * cpu / cores / one):.2f}x), on the {free:.2f} core(s) other "
+              f"processes left {big * cpu / free:.2f} s (ratio >= "
+              f"{max(1.0, big * cpu / free / one):.2f}x)")
     for mode, sampler in samplers.items():
         if not sampler.samples:
             continue

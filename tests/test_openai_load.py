@@ -4,12 +4,14 @@ Found with ``bench/serve_load.py``: encoding the screenshot for the model (decod
 PNG) ran on the event loop and stalled every other request; the OCR and GUI experts encoded
 the same image twice at the same moment. These tests pin the fixes: the async helpers
 encode in a worker thread while the loop keeps ticking, one thread per image encodes, and
-the benchmark's command line answers ``--help``.
+the model client does not queue calls the model server could be batching, and the
+benchmark's command line answers ``--help``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.server
 import subprocess
 import sys
 import threading
@@ -17,11 +19,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from agents import model_client
-from agents.model_client import aimage_part, image_part
+from agents.model_client import aimage_part, build_chat_model, image_part
 from tests.conftest import ROOT
+from tests.loopback_vllm import LoopbackVLLM, Reply
 
 
 def noisy_png(path: Path, size: int) -> str:
@@ -78,6 +82,36 @@ def test_one_thread_encodes_an_image_the_others_wait_for_it(tmp_path: Path) -> N
     assert len(urls) == 4 and len(set(urls)) == 1
     assert model_client._png_data_uri.cache_info().misses - before == 1
     assert not model_client._uri_locks  # no lock left behind per image
+
+
+def test_the_model_client_sends_every_concurrent_call_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 48 fills under load = 96 OCR and GUI calls in flight. vLLM batches whatever arrives;
+    # a connection pool smaller than that would queue them in the client, out of sight.
+    # (The stand-in server gets vLLM's accept backlog: socketserver's default is 5.)
+    monkeypatch.setattr(http.server.ThreadingHTTPServer, "request_queue_size", 2048)
+    active = peak = 0
+    lock = threading.Lock()
+
+    def slow(body: dict) -> Reply:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.3)
+        with lock:
+            active -= 1
+        return Reply(content="ok")
+
+    with LoopbackVLLM(responder=slow) as server:
+        model = build_chat_model(base_url=server.base_url, api_key="", model="m",
+                                 thinking=False, max_retries=0)
+
+        async def go() -> list[object]:
+            return await asyncio.gather(*(model.ainvoke("hi") for _ in range(96)))
+
+        replies = asyncio.run(go())
+    assert len(replies) == 96 and peak == 96
 
 
 def test_the_load_benchmark_explains_itself() -> None:
