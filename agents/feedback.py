@@ -20,6 +20,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from agents.expert_answers import (
+    cite_parts,
+    document_answer,
+    frontend_answer,
+    math_answer,
+    video_answer,
+)
 from agents.records import Answer, Approval, MissingField, Plan, StepReport
 from agents.settings import settings_of
 from tools.blobstore import default_root, open_image
@@ -27,10 +34,11 @@ from tools.lexicon import match_label, normalize_label
 from tools.mapping import element_name
 from tools.masking import mask_value
 from tools.overlay import render_overlay
-from tools.schema import Element, FilledField, ImageRef, TextBlock
+from tools.schema import Element, FilledField, ImageRef
 from tools.script_export import playwright_script, pyautogui_script, values_json
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+EXPERT_TASKS = ("read_text", "math", "compound", "frontend", "video")
 
 
 def _plan_rows(plan: Plan | None, reports: dict[str, StepReport], own: str | None,
@@ -122,7 +130,7 @@ def _write_artifacts(out: Path, images: list[ImageRef], fields: list[FilledField
         overlay = render_overlay(open_image(ref.path), mine, missing, title,
                                  _missing_boxes(elements, missing, ref.id), lang)
         name = "overlay.png" if len(images) == 1 else f"overlay_{ref.id}.png"
-        overlay.save(out / name)
+        overlay.save(out / name, compress_level=1)
         files.setdefault("overlay", str(out / name))
         files[f"overlay_{ref.id}"] = str(out / name)
     script = playwright_script(fields)
@@ -182,8 +190,9 @@ def answer_question(question: str, fields: list[FilledField], missing: list[str]
 def _summary(answer: Answer, zh: bool) -> str:
     if any(e.fatal for e in answer.errors):
         return "; ".join(e.message for e in answer.errors if e.fatal)
-    if answer.task in ("read_text", "describe", "question"):
-        return answer.text or "; ".join(e.message for e in answer.errors)
+    if answer.task in ("read_text", "describe", "question", *EXPERT_TASKS):
+        failed = "; ".join(e.message for e in answer.errors)
+        return answer.text or failed or answer.suggestion
     lines = [answer.suggestion]
     for f in answer.fields:
         lines.append(f"- {f.label}: {mask_value(f.key, f.value)} ({f.action}, {f.confidence:.2f})")
@@ -215,13 +224,17 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         approval=verdict.decision if (verdict := state.get("approval")) else None,
     )
     fatal = any(e.fatal for e in errors)
-    if not fatal and answer.task == "read_text":
-        blocks: list[TextBlock] = state.get("ocr", [])
-        answer.text = "\n".join(b.text for b in blocks)
-        answer.pairs = list(state.get("ocr_pairs", []))
-        answer.tables = list(state.get("ocr_tables", []))
-        answer.suggestion = (f"读到 {len(blocks)} 行文字。" if zh
-                             else f"Read {len(blocks)} line(s) of text.")
+    answer.parts = cite_parts(plan, state.get("step_reports", {}), state)
+    if not fatal and answer.task in EXPERT_TASKS:
+        if answer.task in ("read_text", "compound"):
+            document_answer(answer, state, zh)
+        if answer.task in ("math", "compound"):
+            math_answer(answer, state, zh)
+        if answer.task == "frontend":
+            out = _out_dir(ctx.out_dir, images, [])
+            await asyncio.to_thread(frontend_answer, answer, state, zh, out)
+        if answer.task == "video":
+            video_answer(answer, state, zh)
     elif not fatal and answer.task == "describe":
         answer.text = state.get("description", "")
         answer.objects = list(state.get("objects", []))

@@ -21,10 +21,11 @@ from agents.backend import resolve_backend
 from agents.chat import human_texts, humans_of, split_content
 from agents.records import StepError, TurnDict, TurnList
 from agents.settings import settings_of
-from tools.blobstore import put_image
+from tools.blobstore import put_bytes, put_image
 from tools.images import ImageError, load_image, model_input_size, thumbnail_data_uri
 from tools.masking import mask_text
-from tools.schema import ImageRef
+from tools.media import VideoError, is_video, read_video, video_sha256
+from tools.schema import ImageRef, VideoRef
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,12 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             StepError(step="ingest", message="empty request: say what to do", fatal=True,
                       kind="bad_input")
         )
-    if not sources and not prior:
+    videos, sources = await _videos(sources, update["errors"])
+    if videos:
+        update["videos"] = videos
+    elif sources:
+        update["videos"] = []
+    if not sources and not prior and not videos:
         update["errors"].append(
             StepError(step="ingest", message="no image given", fatal=True, kind="bad_input")
         )
@@ -96,6 +102,24 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     # Fixed for the turn: a resume sent with other settings must not skip the approval.
     update["approve_mode"] = ctx.approve
     return _new_turn(state, update, prior)
+
+
+async def _videos(sources: list[str], errors: list[StepError]
+                  ) -> tuple[list[VideoRef], list[str]]:
+    """The video sources, checked and stored; and the image sources that remain."""
+    videos: list[VideoRef] = []
+    for src in [s for s in sources if is_video(s)]:
+        try:
+            raw, name, suffix = await asyncio.to_thread(read_video, src)
+        except VideoError as exc:
+            errors.append(StepError(step="ingest", message=str(exc), fatal=True,
+                                    kind="bad_input"))
+            continue
+        sha = video_sha256(raw)
+        path = await asyncio.to_thread(put_bytes, raw, sha, suffix)
+        videos.append(VideoRef(id=f"vid{len(videos) + 1}", name=name, path=str(path),
+                               sha256=sha))
+    return videos, [s for s in sources if not is_video(s)]
 
 
 def _slim(human: Any, thumbs: dict[str, str]) -> Any:

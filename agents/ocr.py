@@ -2,6 +2,8 @@
 
 offline: rapidocr. vllm: the Instruct expert reads the lines with 0–1000 boxes; when its
 answer is unusable (after one retry) the offline result is used and the step is flagged.
+For documents (any task but form filling) it also gives the reading order — columns, lines,
+paragraphs — and, offline, the tables found from ruling lines or aligned text columns.
 """
 
 from __future__ import annotations
@@ -15,7 +17,21 @@ from tools.blobstore import open_image
 from tools.coords import rel_to_pixels
 from tools.key_values import key_values
 from tools.ocr_engine import read_text
+from tools.reading import read
 from tools.schema import ImageRef, KeyValue, Table, TextBlock
+from tools.tables import find_tables
+
+FORM_TASKS = ("form_fill", "update")
+
+
+def tables_offline(images: list[ImageRef], blocks: list[TextBlock]) -> list[Table]:
+    """Tables of every image, from its ruling lines or aligned text columns."""
+    found = []
+    for ref in images:
+        mine = [b for b in blocks if b.image_id == ref.id]
+        for result in find_tables(open_image(ref.path), mine):
+            found.append(result.table.model_copy(update={"image_id": ref.id}))
+    return found
 
 
 def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
@@ -51,10 +67,16 @@ async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     ctx = settings_of(runtime)
     images: list[ImageRef] = state.get("images", [])
     step = state.get("step")
+    plan = state.get("plan")
+    document = plan is not None and plan.task not in FORM_TASKS
     if state.get("backend") != "vllm":
         blocks = await asyncio.to_thread(
             lambda: [b for ref in images for b in read_offline(ref, ctx.ocr_min_confidence)])
-        return {"ocr": blocks, "ocr_pairs": key_values(blocks)}
+        update: dict[str, Any] = {"ocr": blocks, "ocr_pairs": key_values(blocks)}
+        if document:
+            update["ocr_tables"] = await asyncio.to_thread(tables_offline, images, blocks)
+            update["reading"] = await asyncio.to_thread(read, blocks)
+        return update
     blocks, pairs, tables, errors = [], [], [], []
     for ref in images:
         found, found_pairs, found_tables, why = await _read_vlm(ref, ctx)
@@ -67,4 +89,7 @@ async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         blocks.extend(found)
         pairs.extend(found_pairs)
         tables.extend(found_tables)
-    return {"ocr": blocks, "ocr_pairs": pairs, "ocr_tables": tables, "errors": errors}
+    update = {"ocr": blocks, "ocr_pairs": pairs, "ocr_tables": tables, "errors": errors}
+    if document:
+        update["reading"] = await asyncio.to_thread(read, blocks)
+    return update

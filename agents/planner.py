@@ -21,8 +21,8 @@ from tools.entities import parse_request
 
 # Words that ask for text to be read rather than a form to be filled.
 _READ_TEXT = re.compile(
-    r"(识别|提取|读取|读出|转写).{0,8}(文字|文本|内容)|"
-    r"\b(ocr|extract (the )?text|read (the )?text|transcribe)\b",
+    r"(识别|提取|读取|读出|转写).{0,8}(文字|文本|内容|表格)|"
+    r"\b(ocr|extract (the |all )?(text|tables?)|read (the |all )?(text|tables?)|transcribe)\b",
     re.I,
 )
 _DESCRIBE = re.compile(
@@ -31,6 +31,15 @@ _DESCRIBE = re.compile(
     re.I,
 )
 _FILL = re.compile(r"填|表格|表单|申请表|登记表|\b(fill|form|complete|enter)\b", re.I)
+_MATH = re.compile(
+    r"解方程|方程|计算|求解|算一下|算出|等于多少|合计|总计|总额|总和|求和|"
+    r"\b(solve|compute|calculate|equations?|total|sum|math|arithmetic)\b", re.I)
+_FRONTEND = re.compile(
+    r"前端|html|css|网页代码|页面代码|代码还原|还原.{0,6}(页面|界面|网页)|复刻|"
+    r"生成.{0,8}(代码|网页)|\b(frontend|front-end|rebuild (the|this) (page|ui|screen)|"
+    r"code (for|of) (this|the) (page|ui|screen)|to html|web ?page code)\b", re.I)
+_TABLE = re.compile(r"表格|\btables?\b|invoice|发票|账单|receipt|收据", re.I)
+_FILL_VERB = re.compile(r"填|\b(fill|complete)\b", re.I)
 _QUESTION = re.compile(
     r"[?？]\s*$|什么|多少|哪个|哪些|是否|吗\s*$|"
     r"^\s*(what|which|did|do|does|is|was|how|where|show|tell)\b", re.I)
@@ -47,6 +56,30 @@ FORM_FILL_STEPS = (
     ("feedback", "Validate the values, list what is missing, draw the overlay and write "
                  "the automation scripts.", ("s3",)),
 )
+MATH_STEPS = (
+    ("ocr", "Read the printed problem(s), line by line.", ()),
+    ("math", "Solve step by step; check the final answer with sympy.", ("s1",)),
+    ("feedback", "Report the steps and the checked answer.", ("s2",)),
+)
+READ_AND_COMPUTE_STEPS = (
+    ("ocr", "Read the document: text in reading order, key-value pairs and tables.", ()),
+    ("math", "Compute what the user asks from the numbers read (e.g. a column's total); "
+             "check it with sympy.", ("s1",)),
+    ("feedback", "Report the text, the tables and the computed result, citing each "
+                 "expert.", ("s1", "s2")),
+)
+FRONTEND_STEPS = (
+    ("ocr", "Read every text with its box.", ()),
+    ("gui", "Find the controls (inputs, buttons, selects) with their boxes.", ()),
+    ("frontend", "Rebuild the screenshot as HTML/CSS, render it in Chromium and score how "
+                 "alike it looks.", ("s1", "s2")),
+    ("feedback", "Report the HTML and its similarity score.", ("s3",)),
+)
+VIDEO_STEPS = (
+    ("video", "Sample frames with their times, find the events and read their text, "
+              "indexed by mm:ss.", ()),
+    ("feedback", "Report the events with their timestamps.", ("s1",)),
+)
 DESCRIBE_STEPS = (
     ("vision", "Describe the image and detect the objects asked about, with boxes.", ()),
     ("feedback", "Report the description and the objects.", ("s1",)),
@@ -60,8 +93,17 @@ QUESTION_STEPS = (
 )
 
 
-def recognise_task(request: str) -> tuple[str, str]:
+def recognise_task(request: str, has_video: bool = False) -> tuple[str, str]:
     """The task kind and the rule that decided it."""
+    if has_video:
+        return "video", "the input is a video"
+    if _FRONTEND.search(request):
+        return "frontend", "the request asks for the page as HTML/CSS code"
+    # 表格 is both "table" and "form": only a verb to fill makes it a form here.
+    if _MATH.search(request) and not _FILL_VERB.search(request):
+        if _READ_TEXT.search(request) or _TABLE.search(request):
+            return "compound", "the request asks to read a document and compute from it"
+        return "math", "the request asks to solve or compute"
     if _READ_TEXT.search(request) and not _FILL.search(request):
         return "read_text", "the request asks to read/extract text"
     if _DESCRIBE.search(request) and not _FILL.search(request):
@@ -74,7 +116,9 @@ def recognise_task(request: str) -> tuple[str, str]:
 def make_plan(task: str, reuse: frozenset[str] = frozenset()) -> Plan:
     """The fixed DAG for a recognised task, without the agents whose output is reused."""
     table = {"read_text": READ_TEXT_STEPS, "describe": DESCRIBE_STEPS,
-             "question": QUESTION_STEPS}.get(task, FORM_FILL_STEPS)
+             "question": QUESTION_STEPS, "math": MATH_STEPS,
+             "compound": READ_AND_COMPUTE_STEPS, "frontend": FRONTEND_STEPS,
+             "video": VIDEO_STEPS}.get(task, FORM_FILL_STEPS)
     kept = [(f"s{i}", row) for i, row in enumerate(table, start=1) if row[0] not in reuse]
     new_id = {old: f"s{n}" for n, (old, _row) in enumerate(kept, start=1)}
     steps = [
@@ -141,7 +185,7 @@ async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, 
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from agents.prompts import PLANNER_SYSTEM, PLANNER_USER, REPLAN_USER
-    from agents.vlm import image_parts, models_for, structured
+    from agents.vlm import aimage_parts, models_for, structured
     from agents.vlm_schemas import PlanOut
 
     old: Plan | None = state.get("plan")
@@ -151,7 +195,7 @@ async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, 
             if old is not None else PLANNER_USER.format(request=request))
     content: list[str | dict[Any, Any]] = [
         # Planning needs the gist of the screen, not its detail: a smaller image.
-        *image_parts(state.get("images", []), ctx.planner_max_pixels),
+        *await aimage_parts(state.get("images", []), ctx.planner_max_pixels),
         {"type": "text", "text": text}]
     messages = [SystemMessage(content=PLANNER_SYSTEM), HumanMessage(content=content)]
     models = models_for(ctx)
@@ -176,9 +220,9 @@ async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     then it revises the plan, keeping what has ended; an unusable revision keeps the old.
     """
     request = state.get("request", "")
-    task, why = recognise_task(request)
+    task, why = recognise_task(request, bool(state.get("videos")))
     if state.get("plan") is None and state.get("turn", 1) > 1 and not state.get(
-            "fresh_images", True):
+            "fresh_images", True) and not state.get("videos"):
         follow_up, why = follow_up_plan(request, state)
         return {"plan": follow_up, "reasoning": [_trace(follow_up, why)]}
     if state.get("plan") is not None:
@@ -191,7 +235,8 @@ async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             update["warnings"] = [f"planner: the revised plan was not usable ({refused}); "
                                   "keeping the plan"]
         return update
-    if state.get("backend") == "vllm":
+    if state.get("backend") == "vllm" and not state.get("videos"):
+        # (a video's plan is one fixed step: nothing for the Thinking model to decide)
         plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
         if plan is not None and refused is None:
             return {"plan": plan, "reasoning": [reasoning] if reasoning else []}

@@ -25,9 +25,14 @@ PLANNER_SYSTEM = (
     "date fields, buttons) with their labels and boxes.\n"
     "- data_mapping: map the data the user gave onto the controls; never invent a value.\n"
     "- vision: describe the image and detect the objects the user asks about, with boxes.\n"
+    "- math: solve printed problems or compute from numbers read (after ocr), step by "
+    "step.\n"
+    "- frontend: rebuild the screenshot as HTML/CSS (after ocr and gui).\n"
     "- feedback: validate, list what is missing, and write the answer (always last).\n"
     "Task kinds: form_fill (fill a form with the user's data), read_text (only read the "
-    "text) and describe (describe the image / find objects). A form_fill plan normally runs ocr and gui in parallel, then data_mapping, then "
+    "text), describe (describe the image / find objects), math (solve a problem), frontend "
+    "(screenshot to HTML/CSS) and compound (several of these, e.g. read a table and "
+    "compute its total). A form_fill plan normally runs ocr and gui in parallel, then data_mapping, then "
     "feedback. Use step ids s1, s2, …"
 )
 
@@ -72,4 +77,25 @@ VISION_INSTRUCTION = (
     "Task: vision. The user asks:\n{request}\n\nDescribe the image as it answers the user "
     "(in the user's language), and list every object the user asks about (or the main "
     "objects if they ask about none) with its label and bbox_2d."
+)
+
+MATH_INSTRUCTION = (
+    "Task: math. The user asks:\n{request}\n\n{context}Solve it step by step. Give the "
+    "problem as you read it, the steps, the final answer, and in check the problem in "
+    "sympy syntax (equations like 2*x + 3 = 11, separated by ';'; or an expression like "
+    "12*7 + 5) so it can be verified."
+)
+
+MATH_CONTEXT = "Text read from the image (OCR):\n{text}\n\n"
+
+FRONTEND_INSTRUCTION = (
+    "Task: frontend. Write one standalone HTML document (inline CSS, no scripts, no external "
+    "resources) that looks like this screenshot at {width}x{height} pixels: same layout, "
+    "texts, colours and controls. The user asks:\n{request}"
+)
+
+VIDEO_INSTRUCTION = (
+    "Task: video. The images are frames of one video, each preceded by its time (mm:ss). "
+    "The user asks:\n{request}\n\nSummarise the video and list the events (what happens "
+    "or which text appears) with the time they start, as mm:ss."
 )

@@ -10,10 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tools.expert_schema import MathSolution, VideoEvent
 from tools.schema import FilledField, KeyValue, Table
 
-AgentName = Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
-TaskKind = Literal["form_fill", "read_text", "describe", "update", "question"]
+AgentName = Literal["ocr", "gui", "data_mapping", "vision", "math", "frontend", "video",
+                    "feedback"]
+TaskKind = Literal["form_fill", "read_text", "describe", "update", "question", "math",
+                   "frontend", "video", "compound"]
 """update / question: follow-ups on a thread that reuse what earlier turns perceived."""
 StepStatus = Literal["pending", "done", "failed", "skipped"]
 Backend = Literal["offline", "vllm"]
@@ -97,6 +100,15 @@ class MissingField(BaseModel):
     kind: str = Field(description="The control's kind.")
 
 
+class Part(BaseModel):
+    """Which expert produced which part of a compound answer."""
+
+    step: str = Field(description="The plan step.")
+    expert: str = Field(description="The expert (agent) that ran it.")
+    backend: str = Field(description="offline or vllm.")
+    produced: str = Field(description="What it contributed, in a few words.")
+
+
 class Answer(BaseModel):
     """The run's answer (DESIGN.md 'Answer JSON'; keys are stable)."""
 
@@ -122,3 +134,12 @@ class Answer(BaseModel):
         default_factory=list, description="read_text: tables, rows of cell texts.")
     objects: list[DetectedObject] = Field(
         default_factory=list, description="describe: objects found, boxes in original pixels.")
+    math: list[MathSolution] = Field(
+        default_factory=list, description="math: each problem, its steps and checked answer.")
+    html: str = Field(default="", description="frontend: the page rebuilt as HTML/CSS.")
+    similarity: float | None = Field(
+        default=None, description="frontend: how alike the rendered HTML and the input look.")
+    events: list[VideoEvent] = Field(
+        default_factory=list, description="video: events with mm:ss timestamps.")
+    parts: list[Part] = Field(
+        default_factory=list, description="Which expert produced which part of the answer.")

@@ -114,3 +114,20 @@ async def ask_expert(settings: Settings, images: list[ImageRef], instruction: st
     messages = await asyncio.to_thread(expert_messages, images, instruction)
     return await structured(models.expert, messages, schema, cache=models.cache,
                             cache_key=key)
+
+
+async def ask_frames(settings: Settings, frames: list[tuple[str, ImageRef]], instruction: str,
+                     schema: type[Any]) -> StructuredReply[Any]:
+    """One structured Instruct call on timed frames: each frame's time, then the frame."""
+    models = models_for(settings)
+    content: list[str | dict[Any, Any]] = []
+    for label, ref in frames:
+        content.append({"type": "text", "text": label})
+        content.append(image_part(ref.path, (ref.model_width, ref.model_height)))
+    content.append({"type": "text", "text": instruction})
+    shas = [ref.sha256 for _label, ref in frames]
+    key = models.cache.key(settings.expert_model, shas, instruction + "|".join(
+        label for label, _ref in frames), {"max_pixels": settings.max_pixels}
+    ) if models.cache else None
+    messages = [SystemMessage(content=EXPERT_SYSTEM), HumanMessage(content=content)]
+    return await structured(models.expert, messages, schema, cache=models.cache, cache_key=key)

@@ -20,7 +20,7 @@ class PlanStepOut(BaseModel):
     """One step of the model's plan."""
 
     id: Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]
-    agent: Literal["ocr", "gui", "data_mapping", "vision", "feedback"]
+    agent: Literal["ocr", "gui", "data_mapping", "vision", "math", "frontend", "feedback"]
     instruction: Annotated[str, Field(max_length=300)]
     depends_on: Annotated[list[Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]],
                           Field(max_length=6)]
@@ -29,7 +29,7 @@ class PlanStepOut(BaseModel):
 class PlanOut(BaseModel):
     """The planner's answer."""
 
-    task: Literal["form_fill", "read_text", "describe"]
+    task: Literal["form_fill", "read_text", "describe", "math", "frontend", "compound"]
     steps: Annotated[list[PlanStepOut], Field(min_length=1, max_length=8)]
 
 
@@ -104,3 +104,34 @@ class VisionOut(BaseModel):
 
     description: Annotated[str, Field(max_length=2000)]
     objects: Annotated[list[ObjectOut], Field(max_length=100)]
+
+
+class MathOut(BaseModel):
+    """The math expert's answer: the problem as read, the steps, a checkable answer."""
+
+    problem: Annotated[str, Field(max_length=400)]
+    steps: Annotated[list[Annotated[str, Field(max_length=300)]], Field(max_length=20)]
+    answer: Annotated[str, Field(max_length=200)]
+    check: Annotated[str, Field(max_length=300, description=(
+        "The problem in sympy syntax: an equation like 2*x + 3 = 11, equations separated "
+        "by ';', or an arithmetic expression like 12*7 + 5; '' if it cannot be written so."))]
+
+
+class FrontendOut(BaseModel):
+    """The frontend expert's answer: one standalone HTML document."""
+
+    html: Annotated[str, Field(max_length=20000)]
+
+
+class VideoEventOut(BaseModel):
+    """One event of a video."""
+
+    time: Annotated[str, Field(pattern=r"^[0-9]{1,2}:[0-5][0-9]$")]
+    event: ShortText
+
+
+class VideoOut(BaseModel):
+    """The video expert's answer: a summary and events with mm:ss times."""
+
+    summary: Annotated[str, Field(max_length=600)]
+    events: Annotated[list[VideoEventOut], Field(max_length=40)]

@@ -16,10 +16,13 @@ from langgraph.graph import END, START, StateGraph
 from agents.approval import approval
 from agents.data_mapping import data_mapping
 from agents.feedback import feedback
+from agents.frontend import frontend
 from agents.gui import gui
 from agents.ingest import ingest
+from agents.math_expert import math
 from agents.ocr import ocr
 from agents.planner import planner
+from agents.video import video
 from agents.vision import vision
 from graph.context import Context
 from graph.routing import EXPERTS, after_ingest, dispatch_ready
@@ -28,7 +31,8 @@ from graph.steps import plain_node, step_node
 
 DEFAULT_NODES = {
     "ingest": ingest, "planner": planner,
-    "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "vision": vision,
+    "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "vision": vision, "math": math,
+    "frontend": frontend, "video": video,
     "feedback": feedback, "approval": approval,
 }
 

@@ -29,6 +29,7 @@ from agents.records import (
     TurnDict,
     TurnList,
 )
+from tools.expert_schema import HtmlRebuild, MathSolution, Reading, Similarity, VideoEvent
 from tools.schema import (
     Element,
     FilledField,
@@ -37,6 +38,7 @@ from tools.schema import (
     Table,
     TextBlock,
     UserDatum,
+    VideoRef,
 )
 
 
@@ -84,6 +86,8 @@ class VLState(InputState):
     """The engine this run uses, decided once at ingest."""
     images: NotRequired[list[ImageRef]]
     """Normalised input images (a follow-up without images keeps the thread's)."""
+    videos: NotRequired[list[VideoRef]]
+    """Input videos (the video expert samples their frames)."""
     fresh_images: NotRequired[bool]
     """This turn brought images not seen before on the thread: perceive them again."""
     turn: NotRequired[int]
@@ -120,6 +124,16 @@ class VLState(InputState):
     """The user's verdict on this turn's fields (None until asked)."""
     user_edits: NotRequired[dict[str, str]]
     """Values the user set by hand at approval (label → value); later turns keep them."""
+    reading: NotRequired[Reading | None]
+    """Document reading: columns, lines and paragraphs in reading order (offline OCR)."""
+    math: NotRequired[list[MathSolution]]
+    """Problems the math expert solved, each checked by sympy where it could be parsed."""
+    html: NotRequired[HtmlRebuild | None]
+    """The frontend expert's HTML/CSS rebuild of the screenshot."""
+    similarity: NotRequired[Similarity | None]
+    """How alike the rendered rebuild and the screenshot look."""
+    events: NotRequired[list[VideoEvent]]
+    """What happens in the video, indexed by time."""
     answer: NotRequired[Answer]
     """The assembled answer."""
     warnings: Annotated[list[str], extend]

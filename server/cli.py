@@ -1,4 +1,4 @@
-"""The ``vlcrew`` command line: ``vlcrew fill IMAGE... --request TEXT``.
+"""The ``vlcrew`` command line: ``vlcrew fill|ask FILE... --request TEXT``, ``vlcrew serve``.
 
 Progress goes to stderr as each node finishes; the answer goes to stdout (JSON with
 ``--json``). Bad input ends with one line on stderr and a non-zero exit code, never a
@@ -32,20 +32,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     fill = sub.add_parser("fill", help="fill a form screenshot with the data in a request")
-    fill.add_argument("images", nargs="*", metavar="IMAGE",
-                      help="form screenshot(s); optional on a follow-up (--thread)")
-    fill.add_argument("--request", "-r", required=True, help="what to do, with your data")
-    fill.add_argument("--profile", help="JSON file of your data (label or key → value)")
-    fill.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None,
-                      help="model backend (default auto: vLLM if it answers, else offline)")
-    fill.add_argument("--out", default="out", help="folder for overlay and scripts (out)")
-    fill.add_argument("--json", action="store_true", help="print the answer JSON on stdout")
-    fill.add_argument("--approve", choices=["auto", "ask"], default=None,
-                      help="ask: show the fields and wait for accept / edit / reject on stdin")
-    fill.add_argument("--thread", help="continue this thread (a follow-up: 'change the phone "
-                                       "to …'); default: a new thread, printed on stderr")
-    fill.add_argument("--db", default=None, help="SQLite file for threads (default: "
-                                                 "threads.sqlite in the data dir)")
+    ask = sub.add_parser("ask", help="any request on images or a video: read text and tables, "
+                                     "solve, rebuild as HTML, describe, find video events")
+    for command in (fill, ask):
+        command.add_argument("images", nargs="*", metavar="FILE",
+                             help="screenshot(s), photo(s) or a video; optional on a follow-up "
+                                  "(--thread)")
+        command.add_argument("--request", "-r", required=True,
+                             help="what to do (for a form: with your data)")
+        command.add_argument("--profile", help="JSON file of your data (label or key → value)")
+        command.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None,
+                             help="model backend (default auto: vLLM if it answers, else "
+                                  "offline)")
+        command.add_argument("--out", default="out", help="folder for the files written (out)")
+        command.add_argument("--json", action="store_true", help="print the answer JSON")
+        command.add_argument("--approve", choices=["auto", "ask"], default=None,
+                             help="ask: show the fields and wait for accept / edit / reject "
+                                  "on stdin")
+        command.add_argument("--thread", help="continue this thread (a follow-up: 'change the "
+                                              "phone to …'); default: a new thread")
+        command.add_argument("--db", default=None, help="SQLite file for threads (default: "
+                                                        "threads.sqlite in the data dir)")
     serve = sub.add_parser("serve", help="run the web page, thread API and OpenAI endpoint")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")
@@ -53,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", default=None,
                        help="SQLite file for threads (default: threads.sqlite in the data dir; "
                             "VLCREW_POSTGRES_URL selects Postgres instead)")
+    serve.add_argument("--image-dirs", default=None, metavar="DIRS",
+                       help="folders (':'-separated) file:// images may come from (none)")
+    serve.add_argument("--allow-http-images", action="store_true", default=None,
+                       help="let clients send http(s) image URLs for the server to fetch")
     return parser
 
 
@@ -63,7 +74,10 @@ def _serve(args: argparse.Namespace) -> int:
     from graph.persistence import default_db_path
     from server.app import create_app
 
-    ctx = Context(**({"backend": args.backend} if args.backend else {}))
+    ctx = Context(**{k: v for k, v in (("backend", args.backend),
+                                        ("image_dirs", args.image_dirs),
+                                        ("allow_http_images", args.allow_http_images))
+                     if v is not None})
     url = f"http://{args.host}:{args.port}"
     where = "Postgres" if os.environ.get("VLCREW_POSTGRES_URL") else (
         args.db or default_db_path())
@@ -151,7 +165,7 @@ async def _run_fill(args: argparse.Namespace) -> Any:
     if not args.request.strip():
         raise CliError("empty request: say what to fill in, with your data")
     if not args.images and not args.thread:
-        raise CliError("no image: give the form screenshot (or --thread for a follow-up)")
+        raise CliError("no input: give the screenshot (or --thread for a follow-up)")
     parts: list[str | dict[Any, Any]] = [{"type": "text", "text": args.request}]
     for image in args.images:
         parts.append({"type": "image_url", "image_url": {"url": str(Path(image).absolute())}})
@@ -186,11 +200,21 @@ async def _run_fill(args: argparse.Namespace) -> Any:
             inputs = Command(resume=_ask_verdict(state.interrupts[0].value))
 
 
+def to_markdown(table: Any) -> str:
+    from tools.tables import to_markdown as markdown
+
+    return markdown(table)
+
+
 def _print_answer(answer: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
     print(answer.suggestion)
+    if answer.text and answer.task != "form_fill":
+        print(answer.text)
+    for table in answer.tables:
+        print(to_markdown(table))
     for f in answer.fields:
         mark = "✗" if f.valid is False else "✓"
         print(f"  {mark} {f.label}: {f.value}  [{f.action}, {f.confidence:.2f}] {f.bbox}")

@@ -67,6 +67,7 @@ def test_vllm_read_text_returns_lines_pairs_and_tables(tmp_path: Path) -> None:
             {"messages": [HumanMessage(content=parts)]},
             context=Context(backend="vllm", base_url=server.base_url)))["answer"]
     assert (answer.task, answer.backend) == ("read_text", "vllm")
-    assert answer.text == "发票\n合计：30.00"
+    # Paragraphs in reading order: the lines are far apart, so two paragraphs.
+    assert answer.text == "发票\n\n合计：30.00"
     assert [(p.key, p.value) for p in answer.pairs] == [("合计", "30.00")]
     assert answer.tables[0].rows[2] == ["梨", "4", "20.00"]

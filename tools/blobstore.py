@@ -7,6 +7,7 @@ image (same sha256) finds the file already there.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from PIL import Image
@@ -27,8 +28,9 @@ def put_image(image: Image.Image, sha256: str, root: Path | None = None) -> Path
     path = folder / f"{sha256}.png"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        image.save(tmp, format="PNG")
+        # Per process and thread: two first stores of the same image may race.
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        image.save(tmp, format="PNG", compress_level=1)  # speed over a few % of bytes
         os.replace(tmp, path)  # atomic: parallel runs never see half a file
     return path
 
@@ -37,3 +39,15 @@ def open_image(path: str | Path) -> Image.Image:
     """Open a stored image as RGB."""
     with Image.open(path) as img:
         return img.convert("RGB")
+
+
+def put_bytes(raw: bytes, sha256: str, suffix: str, root: Path | None = None) -> Path:
+    """Store raw bytes (a video) under their hash with ``suffix`` (idempotent)."""
+    folder = (root or default_root()) / sha256[:2]
+    path = folder / f"{sha256}{suffix}"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(raw)
+        os.replace(tmp, path)
+    return path

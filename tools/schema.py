@@ -95,6 +95,15 @@ class ImageRef(BaseModel):
     model_height: int = Field(description="Height sent to the model under the pixel budget.")
 
 
+class VideoRef(BaseModel):
+    """A video given as input, stored once by content (like images)."""
+
+    id: str = Field(description="vid1, vid2, … in input order.")
+    name: str = Field(description="Its file name (or data-uri).")
+    path: str = Field(description="Where the stored copy is.")
+    sha256: str = Field(description="Hash of its bytes.")
+
+
 class FilledField(BaseModel):
     """One field of the answer: where it is, what goes in, and how sure we are."""
 
