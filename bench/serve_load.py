@@ -22,12 +22,11 @@ ratio can beat on this machine.
 
 ``--profile`` samples the server loop's thread (``sys._current_frames``, every 5 ms) and
 prints where it is busy: repository code running on the event loop instead of a worker
-thread. ``--offload-nodes`` is a what-if for a file this benchmark does not own: the
-planner with its image encoded off the loop (see :func:`offloaded_graph`).
+thread.
 
     python -m bench.serve_load                        # both modes, N = 1 8 32, 0.5 s/call
     python -m bench.serve_load --modes vllm --n 1 32 --rounds 2 --profile
-    python -m bench.serve_load --modes vllm --offload-nodes
+    python -m bench.serve_load --modes vllm --latency 2 --n 1 32   # slower model calls
 """
 
 from __future__ import annotations
@@ -122,30 +121,6 @@ class LoopSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-
-
-def offloaded_graph() -> Any:
-    """The graph with the planner's image encoded off the event loop (``--offload-nodes``).
-
-    A what-if for a file this benchmark does not own: ``agents/planner.py`` calls the
-    synchronous ``image_parts`` on the loop; this wrapper first encodes the planner's image
-    in a worker thread (``aimage_parts``), so the planner's own call finds it cached —
-    what ``*await aimage_parts(...)`` in the planner would do. (Ingest and feedback already
-    do their image work in threads.)
-    """
-    import functools
-
-    from agents.planner import planner
-    from agents.vlm import aimage_parts
-    from graph.builder import build_graph
-
-    @functools.wraps(planner)
-    async def planner_prewarmed(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
-        if state.get("backend") == "vllm" and state.get("images"):
-            await aimage_parts(state["images"], runtime.context.planner_max_pixels)
-        return await planner(state, runtime)
-
-    return build_graph(nodes={"planner": planner_prewarmed})
 
 
 @contextlib.contextmanager
@@ -429,9 +404,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--same-image", action="store_true",
                         help="send the same screenshot every time (the response cache then "
                              "spares model calls after the first batch)")
-    parser.add_argument("--offload-nodes", action="store_true",
-                        help="what-if: the planner's image encoded off the event loop (the "
-                             "change this benchmark proposes for agents/planner.py)")
     parser.add_argument("--profile", action="store_true",
                         help="sample the server loop's thread and print where it is busy")
     args = parser.parse_args(argv)
@@ -442,10 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     # A private data dir: stored screenshots, overlays and scripts of the fills go there.
     data_dir = tempfile.mkdtemp(prefix="vlcrew-serve-load-")
     os.environ["VLCREW_DATA_DIR"] = data_dir
-    if args.offload_nodes:
-        graph = offloaded_graph()
-    else:
-        from graph.builder import graph
+    from graph.builder import graph
     screens = Screens(args.same_image)
     batches: list[Batch] = []
     samplers: dict[str, LoopSampler] = {}
@@ -456,8 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         if sampler is not None:
             samplers[mode] = sampler
     screenshots = "one screenshot" if args.same_image else "a new screenshot per fill"
-    what_if = "nodes offloaded (what-if), " if args.offload_nodes else ""
-    print(f"\n{EXAMPLE.name}, {screenshots}, {what_if}{os.cpu_count()} core(s), "
+    print(f"\n{EXAMPLE.name}, {screenshots}, {os.cpu_count()} core(s), "
           f"data in {data_dir}")
     report(batches, args.latency, samplers)
     return 0
