@@ -117,4 +117,4 @@ def test_the_model_client_sends_every_concurrent_call_at_once(
 def test_the_load_benchmark_explains_itself() -> None:
     out = subprocess.run([sys.executable, "-m", "bench.serve_load", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60, check=True).stdout
-    assert "--latency" in out and "--offload-nodes" in out and "1.5" in out
+    assert "--latency" in out and "--profile" in out and "1.5" in out
