@@ -1,0 +1,330 @@
+"""Actions on live pages (tools/page_actions.py), read back, on the local test site.
+
+One headless Chromium for the module; the site (tests/site_server.py) records what every form
+submitted, and ``check_submission`` with the task's ``expect`` from tests/site/tasks.json is
+the same success rule the executor's benchmark uses. Pages of a single test are given with
+``set_content`` where no navigation is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools import page_actions as act
+from tools.browser import CHROMIUM, launch_browser, open_page
+from tools.page_snapshot import PageControl, PageSnapshot, snapshot
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+
+site_server = pytest.importorskip("tests.site_server",
+                                  reason="the local test site (tests/site_server.py) is absent")
+TASKS = {t["id"]: t for t in site_server.load_tasks()}
+TIMINGS: dict[str, list[float]] = {}
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Any]:
+    with site_server.SiteServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator[Any]:
+    loop = asyncio.new_event_loop()
+    cm = launch_browser()
+    browser = loop.run_until_complete(cm.__aenter__())
+
+    def go(fn: Any, *args: Any) -> Any:
+        return loop.run_until_complete(fn(browser, *args))
+
+    yield go
+    loop.run_until_complete(cm.__aexit__(None, None, None))
+    loop.close()
+    if TIMINGS:  # seconds per action, shown with -s (for the report)
+        print("\naction timings (s):", {k: f"n={len(v)} mean={sum(v) / len(v):.3f} "
+                                           f"max={max(v):.3f}" for k, v in TIMINGS.items()})
+
+
+def _by(snap: PageSnapshot, label: str, option: str | None = None) -> PageControl:
+    for c in snap.controls:
+        if label in c.label and (option is None or c.option_text == option):
+            return c
+    raise LookupError(label)
+
+
+def _ok(*results: act.ActionResult) -> None:
+    for r in results:
+        TIMINGS.setdefault(r.action, []).append(r.seconds)
+        assert r.ok, str(r)
+
+
+def _check(site: Any, task: str) -> None:
+    expect = TASKS[task]["expect"]
+    site.wait_for(expect["path"])
+    assert site_server.check_submission(expect, site.submissions) == []
+
+
+# ------------------------------------------------------------------ forms
+
+
+async def _bank(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/bank_zh.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        return [
+            await act.fill(page, _by(s, "姓名"), "张三", key="name"),
+            await act.choose(page, _by(s, "性别", "男")),
+            await act.fill(page, _by(s, "出生日期"), "1990年5月12日"),  # typed as ISO
+            await act.select(page, _by(s, "证件类型"), "身份证"),  # fuzzy: 居民身份证
+            await act.fill(page, _by(s, "证件号码"), "110105199005120030", key="id_number"),
+            await act.fill(page, _by(s, "手机号码"), "13812345678"),
+            await act.set_value(page, _by(s, "电子邮箱"), "zhangsan@example.com"),
+            await act.fill(page, _by(s, "联系地址"), "北京市朝阳区建国路88号"),
+            await act.fill(page, _by(s, "职业"), "软件工程师"),
+            await act.select(page, _by(s, "账户类型"), "Ⅰ类借记账户"),
+            await act.set_checked(page, _by(s, "本人已阅读")),
+            await act.click(page, "提交"),
+        ]
+
+
+def test_bank_form_submits_exactly_the_values(run: Any, site: Any) -> None:
+    site.reset()
+    results = run(_bank, site.url)
+    _ok(*results)
+    assert results[2].readback == "1990-05-12"
+    assert results[3].readback == "居民身份证"
+    assert results[-1].readback.endswith("/submit/bank")
+    _check(site, "bank_full")
+
+
+async def _custom(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/custom_select.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        return [
+            await act.select(page, _by(s, "期望城市"), "上海"),
+            await act.select(page, _by(s, "最高学历"), "硕士"),
+            await act.pick_suggestion(page, _by(s, "毕业院校"), "复旦", "复旦大学"),
+            await act.click(page, _by(s, "提交")),
+        ]
+
+
+def test_custom_dropdowns_and_autocomplete(run: Any, site: Any) -> None:
+    site.reset()
+    results = run(_custom, site.url)
+    _ok(*results)
+    assert "上海" in results[0].readback and "硕士" in results[1].readback
+    assert results[2].readback == "复旦大学"  # not 复旦大学上海医学院
+    _check(site, "custom_select_zh")
+
+
+async def _rejected(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/validate.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        out = [await act.fill(page, _by(s, "收货人"), "刘洋"),
+               await act.fill(page, _by(s, "手机号码"), "1381234567"),
+               await act.fill(page, _by(s, "邮政编码"), "100080")]
+        out.append(await act.click(page, "保存地址 / Save"))
+        after = await snapshot(page, screenshot=False)
+        assert _by(after, "手机号码").validation_message
+        return out
+
+
+def test_a_value_the_page_rejects_is_a_failure(run: Any, site: Any) -> None:
+    site.reset()
+    name, mobile, postcode, _save = run(_rejected, site.url)
+    _ok(name, postcode)
+    assert not mobile.ok and mobile.attempts == 1  # rejected: not retried, not a success
+    assert "11" in mobile.message and mobile.readback == "1381234567"
+    assert site_server.check_submission(TASKS["validate_rejected"]["expect"],
+                                        site.submissions) == []
+
+
+# ------------------------------------------------------------------ retries and read-back
+
+
+_FLAKY = """<input id="a" aria-label="A"><input id="b" aria-label="B" maxlength="3">
+<select id="s" aria-label="S"><option>北京 Beijing</option><option>北京 Peking</option></select>
+<script>
+  // The first input event is thrown away (a page still wiring itself up).
+  let first = true;
+  document.getElementById('a').addEventListener('input', (e) => {
+    if (first) { first = false; e.target.value = ''; } });
+</script>"""
+
+
+async def _flaky(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/index.html", browser=browser) as page:
+        await page.set_content(_FLAKY)
+        s = await snapshot(page, screenshot=False)
+        return [await act.fill(page, _by(s, "A"), "hello"),
+                await act.fill(page, _by(s, "B"), "12345"),
+                await act.select(page, _by(s, "S"), "北京"),
+                await act.select(page, _by(s, "S"), "上海")]
+
+
+def test_mismatch_is_retried_then_reported(run: Any, site: Any) -> None:
+    retried, truncated, ambiguous, absent = run(_flaky, site.url)
+    assert retried.ok and retried.attempts == 2 and retried.readback == "hello"
+    assert not truncated.ok and truncated.attempts == 1 + act.RETRIES
+    assert truncated.readback == "123" and "different value" in truncated.message
+    assert not ambiguous.ok and "no option matches" in ambiguous.message  # a tie is no guess
+    assert not absent.ok and "no option matches '上海'" in absent.message
+
+
+# ------------------------------------------------------------------ clicks, keys, navigation
+
+
+async def _clicks(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/buttons.html", browser=browser) as page:
+        save = await act.click(page, "保存")  # not 保存草稿
+        await act.goto(page, "/buttons.html")
+        refresh = await act.click(page, "Refresh")  # a div role=button reporting by fetch
+        missing = await act.click(page, "不存在的按钮", timeout_s=0.5)
+        return [save, refresh, missing]
+
+
+def test_click_by_exact_text(run: Any, site: Any) -> None:
+    site.reset()
+    save, refresh, missing = run(_clicks, site.url)
+    _ok(save, refresh)
+    assert save.locator and save.role == "button"  # recorded for the replay
+    hits = [s["fields"].get("action") for s in site.submissions if s["path"] == "/submit/button"]
+    assert hits == ["save", "refresh"]
+    assert not missing.ok and "nothing on the page reads" in missing.message
+
+
+async def _search(browser: Any, url: str) -> act.ActionResult:
+    async with open_page(url + "/search.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        _ok(await act.fill(page, _by(s, "搜索商品"), "蓝牙耳机"))
+        return await act.press(page, "回车", _by(s, "搜索商品"))
+
+
+def test_press_enter_submits_and_waits(run: Any, site: Any) -> None:
+    site.reset()
+    result = run(_search, site.url)
+    _ok(result)
+    assert result.value == "Enter" and "/submit/search" in result.readback
+    _check(site, "search")
+
+
+async def _fenced(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/index.html", browser=browser) as page:
+        away = await act.goto(page, "https://elsewhere.example/phish")
+        await page.set_content('<a href="http://elsewhere.example/x">外部链接</a>')
+        link = await act.click(page, "外部链接")
+        same = await act.goto(page, "/search.html")
+        return [away, link, same]
+
+
+def test_other_hosts_are_refused(run: Any, site: Any) -> None:
+    away, link, same = run(_fenced, site.url)
+    assert not away.ok and "refused" in away.message and "elsewhere.example" in away.message
+    assert not link.ok and "elsewhere.example" in link.message and link.attempts == 1
+    assert link.readback.startswith(site.url)  # back on the site, not on an error page
+    _ok(same)
+    assert same.readback.endswith("/search.html")
+
+
+# ------------------------------------------------------------------ files, flows, late pages
+
+
+async def _product(browser: Any, url: str, outside: Path) -> list[act.ActionResult]:
+    async with open_page(url + "/products.html", browser=browser) as page:
+        out = [await act.click(page, "添加商品")]
+        s = await snapshot(page, screenshot=False)
+        allowed = [site_server.FILES_DIR]
+        out += [await act.fill(page, _by(s, "商品名称"), "蓝牙耳机 Pro"),
+                await act.fill(page, _by(s, "价格"), "199.00"),
+                await act.fill(page, _by(s, "库存"), "50"),
+                await act.upload(page, _by(s, "商品图片"), outside, allowed_dirs=allowed),
+                await act.upload(page, _by(s, "商品图片"),
+                                 site_server.FILES_DIR / "earbuds.png", allowed_dirs=allowed),
+                await act.click(page, "发布 / Publish")]
+        return out
+
+
+def test_upload_only_from_allowed_dirs_in_a_two_page_flow(run: Any, site: Any,
+                                                           tmp_path: Path) -> None:
+    site.reset()
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"\x89PNG")
+    add, title, price, stock, refused, image, publish = run(_product, site.url, outside)
+    _ok(add, title, price, stock, image, publish)
+    assert add.readback.endswith("/product_new.html")
+    assert not refused.ok and "not inside an allowed upload directory" in refused.message
+    assert image.readback == "earbuds.png"
+    _check(site, "product_add")
+
+
+async def _dynamic(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/dynamic.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        out = [await act.fill(page, _by(s, "姓名"), "Li Lei"),
+               await act.select(page, _by(s, "参会方式"), "On site"),
+               await act.click(page, _by(s, "添加发票信息"))]
+        s = await snapshot(page, screenshot=False)  # the invoice fields exist only now
+        out += [await act.fill(page, _by(s, "发票抬头"), "北京星河科技有限公司"),
+                await act.fill(page, _by(s, "税号"), "91110105MA01ABCD26"),
+                await act.wait_for_text(page, "素食", timeout_s=5)]
+        s = await snapshot(page, screenshot=False)  # the late meal section arrived
+        out += [await act.choose(page, _by(s, "餐饮偏好", "素食 Vegetarian")),
+                await act.click(page, "提交报名 / Register")]
+        return out
+
+
+def test_a_page_that_changes_under_the_agent(run: Any, site: Any) -> None:
+    site.reset()
+    results = run(_dynamic, site.url)
+    _ok(*results)
+    _check(site, "dynamic_slow")
+
+
+async def _misc(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/appointment.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        return [await act.focus(page, _by(s, "备注")),
+                await act.scroll(page, 300),
+                await act.wait_settled(page, timeout_s=2)]
+
+
+def test_focus_scroll_wait(run: Any, site: Any) -> None:
+    site.reset()
+    focus, scroll, wait = run(_misc, site.url)
+    _ok(focus, scroll, wait)
+    assert focus.readback == "focused"
+    assert site.wait_for("/submit/focus")["fields"] == {"field": "note"}
+
+
+# ------------------------------------------------------------------ secrets stay out of logs
+
+
+async def _login(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/login.html", browser=browser) as page:
+        s = await snapshot(page, screenshot=False)
+        out = [await act.fill(page, _by(s, "用户名"), "alice"),
+               await act.fill(page, _by(s, "密码"), "s3cret!")]
+        await page.set_content('<label>证件号码 <input name="idn"></label>')
+        s = await snapshot(page, screenshot=False)
+        out.append(await act.fill(page, _by(s, "证件号码"), "110105199005120030"))
+        return out
+
+
+def test_passwords_and_id_numbers_are_masked(run: Any, site: Any,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="vlcrew.browser"):
+        user, password, id_number = run(_login, site.url)
+    _ok(user, password, id_number)
+    assert password.secret and password.readback == "********"
+    shown = " ".join([repr(password), str(password), repr(id_number), str(id_number),
+                      str(password.masked()), str(id_number.masked()), caplog.text])
+    assert "s3cret!" not in shown and "110105199005120030" not in shown
+    assert "110***********0030" in shown
+    assert password.value == "s3cret!"  # the raw value stays available for the replay file
