@@ -328,3 +328,49 @@ def test_passwords_and_id_numbers_are_masked(run: Any, site: Any,
     assert "s3cret!" not in shown and "110105199005120030" not in shown
     assert "110***********0030" in shown
     assert password.value == "s3cret!"  # the raw value stays available for the replay file
+
+
+_DIALOGS = """<button id="del" onclick="document.getElementById('out').textContent =
+  confirm('确定删除？') ? 'deleted' : 'kept'">删除</button><p id="out"></p>"""
+
+
+async def _dialogs(browser: Any, url: str) -> list[Any]:
+    async with open_page(url + "/index.html", browser=browser) as page:
+        await page.set_content(_DIALOGS)
+        declined = await act.click(page, "删除")
+        first = await page.text_content("#out")
+        act.set_dialog_policy(page, accept_confirm=True)
+        accepted = await act.click(page, "删除")
+        return [declined, first, accepted, await page.text_content("#out")]
+
+
+def test_confirm_dialogs_are_declined_unless_allowed(run: Any, site: Any) -> None:
+    declined, first, accepted, second = run(_dialogs, site.url)
+    _ok(declined, accepted)
+    assert first == "kept" and "confirm: 确定删除？" in declined.message
+    assert second == "deleted"
+
+
+_STYLED = """<style>.hide{display:none} .sr{position:absolute;opacity:0}</style>
+<label><input class="hide" type="checkbox" name="a"><span>订阅 A</span></label>
+<label><input class="sr" type="checkbox" name="b"> 订阅 B</label>
+<div role="checkbox" aria-checked="false" tabindex="0" id="c"
+     onclick="this.setAttribute('aria-checked', this.getAttribute('aria-checked') !== 'true')"
+     >订阅 C</div>"""
+
+
+async def _styled(browser: Any, url: str) -> list[act.ActionResult]:
+    async with open_page(url + "/index.html", browser=browser) as page:
+        await page.set_content(_STYLED)
+        s = await snapshot(page, screenshot=False)
+        return [await act.set_checked(page, _by(s, "订阅 A")),
+                await act.set_checked(page, _by(s, "订阅 B")),
+                await act.set_checked(page, _by(s, "订阅 C")),
+                await act.set_checked(page, _by(s, "订阅 C"), False)]
+
+
+def test_styled_and_custom_checkboxes(run: Any, site: Any) -> None:
+    results = run(_styled, site.url)
+    _ok(*results)
+    assert [r.readback for r in results] == ["checked", "checked", "checked", "unchecked"]
+    assert all(r.attempts == 1 and r.seconds < 2 for r in results)

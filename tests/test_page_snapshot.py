@@ -30,7 +30,14 @@ from tools.browser import (
     open_page,
 )
 from tools.mapping import map_fields
-from tools.page_snapshot import PageSnapshot, fingerprint, snapshot, to_elements
+from tools.page_snapshot import (
+    PageSnapshot,
+    fingerprint,
+    mapping_label,
+    name_parts,
+    snapshot,
+    to_elements,
+)
 from tools.schema import UserDatum
 
 pytestmark = pytest.mark.skipif(
@@ -284,3 +291,21 @@ def test_fingerprint_and_messages(run: Any, server: str) -> None:
     assert _by(s["first"], "zip").validation_message == ""
     assert any(m.kind == "alert" and "请修改" in m.text for m in s["rejected"].messages)
     assert _by(s["grown"], "tax").label_source == "placeholder"
+
+
+def test_bilingual_labels_map_by_the_known_half() -> None:
+    assert name_parts("提交 / Submit") == ["提交 / Submit", "提交", "Submit"]
+    assert name_parts("下一步 Next") == ["下一步 Next", "下一步", "Next"]
+    assert name_parts("姓名") == ["姓名"]
+    assert mapping_label("收货人 / Name") == "Name"  # the lexicon knows "Name"
+    assert mapping_label("手机号码 / Mobile") == "手机号码"  # both known: the first half
+    assert mapping_label("收货人 / Name", ["收货人"]) == "收货人"  # the user's own word wins
+    assert mapping_label("Remarks / 备注") == "Remarks / 备注"  # no half is a field key
+
+
+def test_open_page_launches_its_own_browser(server: str) -> None:
+    async def go() -> str:
+        async with open_page(server + "/help.html") as page:
+            return await page.title()
+
+    assert asyncio.run(go()) == "help"

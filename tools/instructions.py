@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tools.lexicon import match_key, match_label, normalize_label, option_matches
-from tools.page_snapshot import PageControl, PageSnapshot
+from tools.page_snapshot import PageControl, PageSnapshot, name_parts
 from tools.validators import parse_date
 
 IntentKind = Literal["click", "select", "check", "uncheck", "type", "submit", "login", "date",
@@ -406,18 +406,6 @@ _FILLABLE = ("text_input", "textarea", "date", "password", "autocomplete", "sele
              "custom_select", "upload")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CONSENT = re.compile(r"同意|已阅读|条款|协议|知悉|agree|accept|consent|confirm|terms", re.I)
-
-
-def name_parts(name: str) -> list[str]:
-    """A name and its halves: "提交 / Submit" → [whole, "提交", "Submit"]; "下一步 Next" too."""
-    parts = [name]
-    pieces = [p for p in re.split(r"\s*[/|｜]\s*", name) if p.strip()]
-    if len(pieces) == 1:  # "下一步 Next", "北京 Beijing": a CJK run then a Latin run
-        pieces = [p for p in re.split(r"(?<=[\u3400-\u9fff）)])\s+(?=[A-Za-z])|"
-                                      r"(?<=[A-Za-z.)])\s+(?=[\u3400-\u9fff])", name) if p.strip()]
-    if len(pieces) > 1:
-        parts.extend(p.strip() for p in pieces)
-    return parts
 
 
 def name_score(target: str, name: str) -> float:

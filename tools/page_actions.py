@@ -124,6 +124,7 @@ class _Watch:
     navigations: int = 0
     last_activity: float = 0.0
     dialogs: list[str] = field(default_factory=list)
+    accept_confirm: bool = False
 
 
 _WATCHES: weakref.WeakKeyDictionary[Page, _Watch] = weakref.WeakKeyDictionary()
@@ -153,7 +154,8 @@ def _watch(page: Page) -> _Watch:
         # Alerts are read and closed; a confirm/prompt is declined: approval belongs to the
         # caller, not to a dialog the page raises by itself.
         w.dialogs.append(f"{dialog.type}: {dialog.message}")
-        if dialog.type in ("alert", "beforeunload"):
+        if dialog.type in ("alert", "beforeunload") or (
+                dialog.type == "confirm" and w.accept_confirm):
             await dialog.accept()
         else:
             await dialog.dismiss()
@@ -168,6 +170,12 @@ def _watch(page: Page) -> _Watch:
     page.on("dialog", on_dialog)
     _WATCHES[page] = w
     return w
+
+
+def set_dialog_policy(page: Page, accept_confirm: bool) -> None:
+    """Whether a ``confirm()`` the page raises is accepted (after the caller's approval of an
+    irreversible action) or declined (the default). Alerts are always read and closed."""
+    _watch(page).accept_confirm = accept_confirm
 
 
 async def _settle(page: Page, w: _Watch, requests_before: int, navs_before: int,
@@ -468,7 +476,11 @@ async def set_checked(page: Page, control: PageControl, checked: bool = True, *,
 
     async def attempt(n: int) -> tuple[Value, bool, str, bool]:
         loc = await _locator(page, control, timeout_s)
-        if n == 1:
+        if n == 1 and not await loc.is_visible():
+            # display:none input under a styled label: a DOM click toggles it (and fires
+            # its events) where Playwright would wait for it to become visible.
+            await loc.evaluate("(e, want) => { if (e.checked !== want) e.click(); }", checked)
+        elif n == 1:
             await loc.set_checked(checked, timeout=timeout_s * 1000)
         elif n == 2:  # covered by a styled label or a custom widget: force the click
             if bool((await _state(loc))["checked"]) != checked:
