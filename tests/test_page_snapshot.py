@@ -264,6 +264,7 @@ async def _changes(browser: Any, url: str) -> dict[str, Any]:
         first = await snapshot(page, screenshot=False)
         again = await snapshot(page, screenshot=False)
         await page.fill("#name", "张三")
+        await page.fill("input[name=mobile]", "13812345678")
         filled = await snapshot(page, screenshot=False)
         await page.evaluate("""() => { const z = document.getElementById('zip');
             z.value = '12'; z.setCustomValidity('邮编须为6位数字');
@@ -309,3 +310,11 @@ def test_open_page_launches_its_own_browser(server: str) -> None:
             return await page.title()
 
     assert asyncio.run(go()) == "help"
+
+
+def test_snapshot_dumps_for_logs_are_masked(run: Any, server: str) -> None:
+    filled = run(_changes, server + "/form.html")["filled"]
+    assert _by(filled, "mobile").value == "13812345678"  # the live value, for the caller
+    shown = repr(filled) + str(filled.masked())
+    assert "13812345678" not in shown and "138****5678" in shown
+    assert "张三" not in shown

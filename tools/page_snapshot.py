@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from tools.lexicon import match_label, normalize_label
+from tools.masking import SENSITIVE_KEYS, mask_text, mask_value
 from tools.schema import Box, Element, ElementKind
 
 if TYPE_CHECKING:
@@ -101,6 +102,24 @@ class PageSnapshot(BaseModel):
     page_size: tuple[int, int] = (0, 0)
     screenshot: bytes | None = Field(default=None, exclude=True, repr=False,
                                      description="Full-page PNG; bboxes are its pixels.")
+
+    def masked(self) -> dict[str, Any]:
+        """The snapshot as a dict with personal values masked (ID numbers, phones, e-mails,
+        names by their field's label; anything ID- or phone-shaped in texts): for logs and
+        traces. Password values are never read in the first place."""
+        data = self.model_dump()
+        for c in data["controls"]:
+            key = match_label(c["label"])[0]
+            mask = (lambda v, k=key: mask_value(k, v)) if key in SENSITIVE_KEYS else mask_text
+            c["value"] = mask(c["value"])
+            c["selected"] = [mask(v) for v in c["selected"]]
+        for t in data["texts"] + data["messages"]:
+            t["text"] = mask_text(t["text"])
+        return data
+
+    def __repr_args__(self) -> Any:
+        masked = self.masked()
+        return [(k, masked.get(k, v) if k else v) for k, v in super().__repr_args__()]
 
 
 # Helpers shared by the snapshot pass and the per-control state read of page_actions.
