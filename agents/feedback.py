@@ -190,7 +190,7 @@ def answer_question(question: str, fields: list[FilledField], missing: list[str]
 def _summary(answer: Answer, zh: bool) -> str:
     if any(e.fatal for e in answer.errors):
         return "; ".join(e.message for e in answer.errors if e.fatal)
-    if answer.task in ("read_text", "describe", "question", *EXPERT_TASKS):
+    if answer.task in ("read_text", "describe", "question", "act", *EXPERT_TASKS):
         failed = "; ".join(e.message for e in answer.errors)
         return answer.text or failed or answer.suggestion
     lines = [answer.suggestion]
@@ -235,6 +235,21 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             await asyncio.to_thread(frontend_answer, answer, state, zh, out)
         if answer.task == "video":
             video_answer(answer, state, zh)
+    elif not fatal and answer.task == "act":
+        report = state.get("act")
+        answer.actions = list(state.get("actions", []))
+        answer.act = report
+        if report is not None:
+            answer.files.update(report.files)
+            done = sum(1 for a in answer.actions if a.get("ok"))
+            answer.text = "\n".join(
+                f"{'✓' if a.get('ok') else '✗'} {a['action']} {a.get('target') or ''} "
+                f"{a.get('readback') if a.get('readback') is not None else ''}".rstrip()
+                for a in answer.actions)
+            answer.suggestion = (
+                (f"已完成：{done} 个操作均已回读确认。" if zh else
+                 f"Done: {done} action(s), each read back.") if report.ok else
+                (f"未完成：{report.message}" if zh else f"Not done: {report.message}"))
     elif not fatal and answer.task == "describe":
         answer.text = state.get("description", "")
         answer.objects = list(state.get("objects", []))

@@ -71,7 +71,7 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         update["videos"] = videos
     elif sources:
         update["videos"] = []
-    if not sources and not prior and not videos:
+    if not sources and not prior and not videos and not state.get("url"):
         update["errors"].append(
             StepError(step="ingest", message="no image given", fatal=True, kind="bad_input")
         )

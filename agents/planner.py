@@ -75,6 +75,11 @@ FRONTEND_STEPS = (
                  "alike it looks.", ("s1", "s2")),
     ("feedback", "Report the HTML and its similarity score.", ("s3",)),
 )
+ACT_STEPS = (
+    ("executor", "Open the page in Chromium; perceive, fill, click and verify each action "
+                 "until the request is done; export a replay script.", ()),
+    ("feedback", "Report the actions, their read-back values and the outcome.", ("s1",)),
+)
 VIDEO_STEPS = (
     ("video", "Sample frames with their times, find the events and read their text, "
               "indexed by mm:ss.", ()),
@@ -118,7 +123,7 @@ def make_plan(task: str, reuse: frozenset[str] = frozenset()) -> Plan:
     table = {"read_text": READ_TEXT_STEPS, "describe": DESCRIBE_STEPS,
              "question": QUESTION_STEPS, "math": MATH_STEPS,
              "compound": READ_AND_COMPUTE_STEPS, "frontend": FRONTEND_STEPS,
-             "video": VIDEO_STEPS}.get(task, FORM_FILL_STEPS)
+             "video": VIDEO_STEPS, "act": ACT_STEPS}.get(task, FORM_FILL_STEPS)
     kept = [(f"s{i}", row) for i, row in enumerate(table, start=1) if row[0] not in reuse]
     new_id = {old: f"s{n}" for n, (old, _row) in enumerate(kept, start=1)}
     steps = [
@@ -221,6 +226,10 @@ async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     """
     request = state.get("request", "")
     task, why = recognise_task(request, bool(state.get("videos")))
+    if state.get("url"):
+        # A live page: the executor perceives it itself (DOM + screenshot), rule by rule.
+        act = make_plan("act")
+        return {"plan": act, "reasoning": [_trace(act, "a live page to act on")]}
     if state.get("plan") is None and state.get("turn", 1) > 1 and not state.get(
             "fresh_images", True) and not state.get("videos"):
         follow_up, why = follow_up_plan(request, state)

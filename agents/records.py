@@ -14,9 +14,9 @@ from tools.expert_schema import MathSolution, VideoEvent
 from tools.schema import FilledField, KeyValue, Table
 
 AgentName = Literal["ocr", "gui", "data_mapping", "vision", "math", "frontend", "video",
-                    "feedback"]
+                    "executor", "feedback"]
 TaskKind = Literal["form_fill", "read_text", "describe", "update", "question", "math",
-                   "frontend", "video", "compound"]
+                   "frontend", "video", "compound", "act"]
 """update / question: follow-ups on a thread that reuse what earlier turns perceived."""
 StepStatus = Literal["pending", "done", "failed", "skipped"]
 Backend = Literal["offline", "vllm"]
@@ -100,6 +100,21 @@ class MissingField(BaseModel):
     kind: str = Field(description="The control's kind.")
 
 
+class ActReport(BaseModel):
+    """How a run in the browser ended."""
+
+    start_url: str
+    final_url: str = ""
+    title: str = ""
+    ok: bool = Field(default=False, description="Everything asked was done and read back.")
+    message: str = ""
+    screenshots: list[str] = Field(default_factory=list, description="One per screen seen.")
+    blocked: list[str] = Field(default_factory=list, description="Requests the host fence "
+                                                                 "refused.")
+    pending: list[str] = Field(default_factory=list, description="Instructions not done.")
+    files: dict[str, str] = Field(default_factory=dict, description="Replay script, values.")
+
+
 class Part(BaseModel):
     """Which expert produced which part of a compound answer."""
 
@@ -143,3 +158,7 @@ class Answer(BaseModel):
         default_factory=list, description="video: events with mm:ss timestamps.")
     parts: list[Part] = Field(
         default_factory=list, description="Which expert produced which part of the answer.")
+    actions: list[dict[str, Any]] = Field(
+        default_factory=list, description="act: every browser action, its read-back and "
+                                          "outcome (secrets masked).")
+    act: ActReport | None = Field(default=None, description="act: how the browser run ended.")

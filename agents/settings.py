@@ -27,6 +27,8 @@ class Settings(Protocol):
     match_threshold: float
     allow_http_images: bool
     image_dirs: str
+    upload_dirs: str
+    allowed_hosts: str
     approve: str
     out_dir: str
 

@@ -15,6 +15,7 @@ from langgraph.graph import END, START, StateGraph
 
 from agents.approval import approval
 from agents.data_mapping import data_mapping
+from agents.executor import executor
 from agents.feedback import feedback
 from agents.frontend import frontend
 from agents.gui import gui
@@ -32,7 +33,7 @@ from graph.steps import plain_node, step_node
 DEFAULT_NODES = {
     "ingest": ingest, "planner": planner,
     "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "vision": vision, "math": math,
-    "frontend": frontend, "video": video,
+    "frontend": frontend, "video": video, "executor": executor,
     "feedback": feedback, "approval": approval,
 }
 

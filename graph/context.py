@@ -97,6 +97,16 @@ class Context:
         metadata={"description": "Folders (os.pathsep-separated) that file:// images and local "
                                  "paths may come from on the servers ('' = none)."},
     )
+    upload_dirs: str = field(
+        default_factory=_env("upload_dirs", ""),
+        metadata={"description": "Folders (':'-separated) the executor may upload files from "
+                                 "('' = none)."},
+    )
+    allowed_hosts: str = field(
+        default_factory=_env("allowed_hosts", ""),
+        metadata={"description": "Hosts (','-separated) the executor's browser may reach "
+                                 "('' = the start URL's host only)."},
+    )
     approve: Literal["auto", "ask"] = field(
         default_factory=_env("approve", "auto"),
         metadata={"description": "ask: stop for the user's approval (accept, edit, reject) "

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from langgraph.graph import END
 from langgraph.types import Send
 
-EXPERTS = ("ocr", "gui", "data_mapping", "vision", "math", "frontend", "video", "feedback")
+EXPERTS = ("ocr", "gui", "data_mapping", "vision", "math", "frontend", "video", "executor",
+           "feedback")
 GATED_TASKS = ("form_fill", "update")
 """Tasks whose answer commits values (a script, later an executor): approval comes first."""
 

@@ -18,6 +18,7 @@ from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
 from agents.records import (
+    ActReport,
     Answer,
     Approval,
     Backend,
@@ -64,6 +65,8 @@ class InputState(TypedDict):
     """The conversation; the last human message holds the request text and image parts."""
     profile: NotRequired[dict[str, str]]
     """Optional user data (label or key → value) besides what the request says."""
+    url: NotRequired[str]
+    """A live page to act on in the browser (vlcrew act): the executor's start URL."""
 
 
 class OutputState(TypedDict):
@@ -134,6 +137,10 @@ class VLState(InputState):
     """How alike the rendered rebuild and the screenshot look."""
     events: NotRequired[list[VideoEvent]]
     """What happens in the video, indexed by time."""
+    actions: NotRequired[list[dict[str, Any]]]
+    """What the executor did in the browser, each action read back (secrets masked)."""
+    act: NotRequired[ActReport | None]
+    """How the browser run ended."""
     answer: NotRequired[Answer]
     """The assembled answer."""
     warnings: Annotated[list[str], extend]

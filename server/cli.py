@@ -53,6 +53,23 @@ def _parser() -> argparse.ArgumentParser:
                                               "phone to …'); default: a new thread")
         command.add_argument("--db", default=None, help="SQLite file for threads (default: "
                                                         "threads.sqlite in the data dir)")
+    act = sub.add_parser("act", help="do a request on a live web page in Chromium: fill, "
+                                     "click, select, log in; verify; export a replay script")
+    act.add_argument("--url", required=True, help="the page to start on")
+    act.add_argument("--request", "-r", required=True, help="what to do, with your data")
+    act.add_argument("--approve", choices=["auto", "ask"], default="ask",
+                     help="ask (default): confirm on stdin before submit/pay/delete/send/"
+                          "publish; auto: go ahead")
+    act.add_argument("--backend", choices=["auto", "offline", "vllm"], default=None)
+    act.add_argument("--profile", help="JSON file of your data (label or key → value)")
+    act.add_argument("--upload-dirs", default=".",
+                     help="folders (':'-separated) files may be uploaded from (.)")
+    act.add_argument("--allowed-hosts", default="",
+                     help="hosts (','-separated) the browser may reach (the start URL's)")
+    act.add_argument("--out", default="out", help="folder for screenshots and the replay script")
+    act.add_argument("--json", action="store_true", help="print the answer JSON")
+    act.add_argument("--thread", default=None, help=argparse.SUPPRESS)
+    act.add_argument("--db", default=None, help="SQLite file for threads")
     serve = sub.add_parser("serve", help="run the web page, thread API and OpenAI endpoint")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")
@@ -136,6 +153,10 @@ def _ask_verdict(payload: dict[str, Any]) -> dict[str, Any]:
         print(f"  {n:2}.{mark} {f['label']}: {f['value']}", file=sys.stderr)
     for label in payload["missing"]:
         print(f"   · missing: {label}", file=sys.stderr)
+    for done in payload.get("done", []):
+        mark = "✓" if done.get("ok") else "✗"
+        print(f"  {mark} {done['action']} {done.get('target', '')}: {done.get('readback')}",
+              file=sys.stderr)
     for problem in payload["problems"]:
         print(f"  ! {problem}", file=sys.stderr)
     print("accept: a · reject: r [reason] · edit: label=value; label=value > ", end="",
@@ -164,17 +185,23 @@ async def _run_fill(args: argparse.Namespace) -> Any:
 
     if not args.request.strip():
         raise CliError("empty request: say what to fill in, with your data")
-    if not args.images and not args.thread:
+    url = getattr(args, "url", None)
+    images = getattr(args, "images", [])
+    if not images and not args.thread and not url:
         raise CliError("no input: give the screenshot (or --thread for a follow-up)")
     parts: list[str | dict[Any, Any]] = [{"type": "text", "text": args.request}]
-    for image in args.images:
+    for image in images:
         parts.append({"type": "image_url", "image_url": {"url": str(Path(image).absolute())}})
     inputs: Any = {"messages": [HumanMessage(content=parts)]}
+    if url:
+        inputs["url"] = url
     profile = _load_profile(args.profile)
     if profile:
         inputs["profile"] = profile
     ctx = Context(out_dir=str(Path(args.out).absolute()), **{
-        k: v for k, v in (("backend", args.backend), ("approve", args.approve)) if v})
+        k: v for k, v in (("backend", args.backend), ("approve", args.approve),
+                          ("upload_dirs", getattr(args, "upload_dirs", None)),
+                          ("allowed_hosts", getattr(args, "allowed_hosts", None))) if v})
     thread_id = args.thread or str(uuid.uuid4())
     config = {"configurable": {"thread_id": thread_id}}
     print(f"vlcrew: thread {thread_id}", file=sys.stderr)

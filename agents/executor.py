@@ -1,0 +1,227 @@
+"""Executor node: do the task in a real browser (Chromium), verify it, export a replay script.
+
+The loop of a GUI agent: perceive the live page (DOM snapshot + screenshot), decide what to
+do on this screen (``agents.act_decide``: the user's data mapped onto the controls, plus the
+request's instructions), act, read every action back, then perceive again after a commit
+(a click that submits or navigates). An unchanged screen is never decided on again; a value
+the page rejects is reported as failed, never as done. A click that commits something
+irreversible (submit, pay, delete, send, publish) waits for the user's approval when the
+turn's policy is ``ask``. Requests may only reach the start URL's host (or the allowed
+hosts); uploads only come from the allowed folders. Passwords and ID numbers are masked in
+logs. Every run writes a standalone Playwright script that replays it without any model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from langgraph.types import interrupt
+
+from agents.act_decide import Decision, Planned, decide, way_forward
+from agents.data_mapping import user_data_of
+from agents.records import ActReport
+from agents.settings import settings_of
+from tools.browser import host_guard, open_page
+from tools.instructions import parse
+from tools.page_actions import (
+    ActionResult,
+    choose,
+    click,
+    fill,
+    focus,
+    pick_suggestion,
+    press,
+    select,
+    set_checked,
+    upload,
+)
+from tools.page_snapshot import PageSnapshot, fingerprint, snapshot
+
+log = logging.getLogger(__name__)
+
+MAX_SCREENS = 8  # perceive-decide-act rounds; a flow longer than this is reported unfinished
+
+
+async def perform(page: Any, p: Planned, upload_dirs: list[str]) -> ActionResult:
+    """Carry out one planned action (each tool reads its effect back)."""
+    c = p.control
+    if p.do == "press":
+        return await press(page, str((p.value or ["Enter"])[0]), c)
+    assert c is not None
+    if p.do == "fill":
+        return await fill(page, c, str(p.value), key=p.key)
+    if p.do == "select":
+        return await select(page, c, p.value, key=p.key)
+    if p.do == "pick":
+        typed, choice = p.value
+        return await pick_suggestion(page, c, typed, choice, key=p.key)
+    if p.do == "choose":
+        return await choose(page, c, key=p.key)
+    if p.do in ("check", "uncheck"):
+        return await set_checked(page, c, p.do == "check", key=p.key)
+    if p.do == "upload":
+        return await upload(page, c, str(p.value), allowed_dirs=upload_dirs)
+    if p.do == "focus":
+        return await focus(page, c)
+    return await click(page, c)
+
+
+def _rejections(snap: PageSnapshot) -> list[str]:
+    """What the page says is wrong: visible error texts and invalid controls."""
+    found = [m.text for m in snap.messages if m.kind in ("error", "alert")]
+    found += [f"{c.label}: {c.validation_message}" for c in snap.controls
+              if c.visible and c.validation_message]
+    return found
+
+
+def _approval(p: Planned, results: list[ActionResult], zh: bool) -> Any:
+    """Ask before an irreversible click; returns the user's verdict."""
+    return interrupt({
+        "kind": "approval",
+        "question": (f"即将点击「{p.control.label if p.control else ''}」提交，是否继续？" if zh
+                     else f"About to click '{p.control.label if p.control else ''}', which "
+                          "commits. Go ahead?"),
+        "fields": [], "missing": [], "problems": [],
+        "actions": ["accept", "reject"],
+        "done": [r.masked() for r in results],
+        "pending": {"action": "click", "target": p.control.label if p.control else ""},
+        "images": [],
+    })
+
+
+class Run:
+    """One executor run: its log of actions, screenshots and outcome."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.results: list[ActionResult] = []
+        self.screens: list[str] = []
+        self.problems: list[str] = []
+        self.stopped = ""
+        self.committed = False
+
+    def shot(self, snap: PageSnapshot) -> None:
+        if snap.screenshot:
+            self.out.mkdir(parents=True, exist_ok=True)
+            path = self.out / f"screen_{len(self.screens) + 1}.png"
+            path.write_bytes(snap.screenshot)
+            self.screens.append(str(path))
+
+
+async def settled_snapshot(page: Any, tries: int = 6, pause_ms: int = 400) -> PageSnapshot:
+    """A snapshot once the page's controls stop changing (slow sections, late scripts)."""
+    snap = await snapshot(page)
+    for _ in range(tries):
+        await page.wait_for_timeout(pause_ms)
+        again = await snapshot(page)
+        if fingerprint(again, values=False) == fingerprint(snap, values=False):
+            return again
+        snap = again
+    return snap
+
+
+async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs: list[str],
+                  approve: str, zh: bool, before: str) -> bool | None:
+    """The screen's fills, then its commit; False when the run must stop here, None when
+    the fills changed the page (a field appeared): decide again before committing."""
+    done.update(d.satisfied)
+    for p in d.fills:
+        res = await perform(page, p, upload_dirs)
+        run.results.append(res)
+        if res.ok and p.intent is not None:
+            done.add(p.intent)
+        if not res.ok:
+            run.problems.append(f"{res.target or res.action}: {res.message or 'not applied'}")
+    if d.commit is None:
+        return False
+    if d.fills and fingerprint(await snapshot(page, screenshot=False), values=False) != before:
+        return None
+    if run.problems:
+        run.stopped = "not submitted: some values were not applied"
+        return False
+    if d.commit.irreversible and approve == "ask":
+        verdict = _approval(d.commit, run.results, zh)
+        action = verdict.get("action") if isinstance(verdict, dict) else verdict
+        if action != "accept":
+            run.stopped = "rejected by the user before the commit"
+            return False
+    res = await perform(page, d.commit, upload_dirs)
+    run.results.append(res)
+    if not res.ok:
+        run.problems.append(f"{res.target}: {res.message or 'click failed'}")
+        return False
+    if d.commit.intent is not None:
+        done.add(d.commit.intent)
+    run.committed = True
+    return True
+
+
+async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+    """Perceive, decide, act and verify on the live page until the request is done."""
+    ctx = settings_of(runtime)
+    url = state.get("url")
+    if not url:
+        raise RuntimeError("no URL to act on (vlcrew act --url …)")
+    request = state.get("request", "")
+    zh = any("\u4e00" <= ch <= "\u9fff" for ch in request)
+    data = user_data_of(state.get("requests") or [request], state.get("profile"))
+    intents = parse(request)
+    upload_dirs = [d for d in ctx.upload_dirs.split(":") if d]
+    hosts = [h for h in ctx.allowed_hosts.split(",") if h] or None
+    run = Run(Path(ctx.out_dir or ".") / "act")
+    done: set[int] = set()
+    seen: Counter[str] = Counter()
+    final = (url, "")
+    async with open_page(url, hosts) as page:
+        for _screen in range(MAX_SCREENS):
+            snap = await settled_snapshot(page)
+            run.shot(snap)
+            final = (snap.url, snap.title)
+            if run.committed and _rejections(snap):
+                run.problems.extend(_rejections(snap))
+                run.stopped = "the page rejected the submission"
+                break
+            seen[fingerprint(snap)] += 1
+            if seen[fingerprint(snap)] > 2:
+                run.stopped = "the page stopped changing"
+                break
+            d = decide(snap, request, data, intents, done, ctx.match_threshold)
+            if not d.fills and d.commit is None and len(done) < len(intents):
+                d.commit = way_forward(snap, request)
+            if d.satisfied and not d.fills and d.commit is None:
+                done.update(d.satisfied)
+                d = decide(snap, request, data, intents, done, ctx.match_threshold)
+            went_on = await _act_on(page, run, d, done, upload_dirs, state.get(
+                "approve_mode", ctx.approve), zh, fingerprint(snap, values=False))
+            if went_on is False:
+                break
+        guard = host_guard(page)
+        blocked = list(guard.blocked) if guard else []
+    pending = [intents[i].text for i in range(len(intents)) if i not in done]
+    ok = not run.problems and not run.stopped and not pending and bool(run.results)
+    report = ActReport(
+        start_url=url, final_url=final[0], title=final[1], ok=ok,
+        message=run.stopped or ("; ".join(run.problems) if run.problems else (
+            f"not done: {', '.join(pending)}" if pending else "done")),
+        screenshots=run.screens, blocked=blocked, pending=pending)
+    report.files.update(_replay(url, run))
+    # The state is a trace: passwords and ID numbers in it are masked (the replay file,
+    # the user's own, keeps the values the script needs).
+    return {"actions": [r.masked() for r in run.results], "act": report}
+
+
+def _replay(url: str, run: Run) -> dict[str, str]:
+    """Write the replay script and its values file beside the screenshots."""
+    try:
+        from tools.replay_export import replay_script
+    except ImportError:  # the exporter is optional until it lands
+        return {}
+    script, values = replay_script(url, [r for r in run.results if r.ok])
+    run.out.mkdir(parents=True, exist_ok=True)
+    (run.out / "replay.py").write_text(script, encoding="utf-8")
+    (run.out / "replay_values.json").write_text(values, encoding="utf-8")
+    return {"replay": str(run.out / "replay.py"), "replay_values": str(
+        run.out / "replay_values.json")}
