@@ -78,7 +78,7 @@ def page_data(snap: PageSnapshot, request: str, data: list[UserDatum], threshold
     extra, replaced = [], set()
     for label, value in values_for_labels(request, list(dict.fromkeys(labels))).items():
         key, score = match_label(label)
-        if key is not None and score >= threshold:
+        if key is not None and score >= max(threshold, 0.9):
             replaced.add(key)  # the page's own label, found in the request, is the surer cue
             extra.append(UserDatum(key=key, value=value, source="request", raw_label=label))
         else:
@@ -89,7 +89,12 @@ def page_data(snap: PageSnapshot, request: str, data: list[UserDatum], threshold
 def _data_fills(snap: PageSnapshot, data: list[UserDatum], threshold: float) -> list[Planned]:
     if not data:
         return []
-    fields, _missing = map_fields(to_elements(snap), data, threshold)
+    # Values found by the page's own full labels map by those labels (not by one half of
+    # a bilingual label, as to_elements would otherwise choose).
+    own = {d.raw_label for d in data if d.raw_label and d.key == d.raw_label}
+    elements = [e.model_copy(update={"label": c.label}) if c.label in own else e
+                for c, e in zip(snap.controls, to_elements(snap, user_labels=own), strict=True)]
+    fields, _missing = map_fields(elements, data, threshold)
     out = []
     for f in fields:
         index = f.provenance.get("element")

@@ -200,7 +200,8 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 break
         guard = host_guard(page)
         blocked = list(guard.blocked) if guard else []
-    pending = [intents[i].text for i in range(len(intents)) if i not in done]
+    pending = [intents[i].text for i in range(len(intents))
+               if i not in done and not _answered_by_data(intents[i], run.results)]
     ok = not run.problems and not run.stopped and not pending and bool(run.results)
     report = ActReport(
         start_url=url, final_url=final[0], title=final[1], ok=ok,
@@ -211,6 +212,15 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     # The state is a trace: passwords and ID numbers in it are masked (the replay file,
     # the user's own, keeps the values the script needs).
     return {"actions": [r.masked() for r in run.results], "act": report}
+
+
+def _answered_by_data(intent: Any, results: list[ActionResult]) -> bool:
+    """A value-setting instruction whose field the user's data already set, read back."""
+    if intent.kind not in ("select", "type", "date", "check") or not intent.target:
+        return False
+    target = intent.target.strip().lower()
+    return any(r.ok and r.action != "click" and r.target and (
+        target in r.target.lower() or r.target.lower() in target) for r in results)
 
 
 def _replay(url: str, run: Run) -> dict[str, str]:

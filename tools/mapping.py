@@ -48,15 +48,16 @@ def element_name(element: Element) -> str:
 
 
 def _key_for(name: str, free_keys: Iterable[str], threshold: float) -> tuple[str | None, float]:
+    # A label the user wrote out exactly ("会员号: 123", or a page's own label) is surer
+    # than a fuzzy lexicon match ("Claim type" is not quite "claim date").
+    norm = normalize_label(name)
+    exact = next((free for free in free_keys if norm and normalize_label(free) == norm), None)
     key, score = match_label(name)
+    if exact is not None and (key is None or score < 0.9):
+        return exact, 0.9
     if key is not None and score >= threshold:
         return key, score
-    # A label the lexicon does not know may still equal a label the user wrote ("会员号: 123").
-    norm = normalize_label(name)
-    for free in free_keys:
-        if norm and normalize_label(free) == norm:
-            return free, 0.9
-    return None, score
+    return (exact, 0.9) if exact is not None else (None, score)
 
 
 def _derived(data: dict[str, UserDatum]) -> dict[str, UserDatum]:
