@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 from tools.instructions import Intent, resolve_all, submit_button
 from tools.label_values import values_for_labels
-from tools.lexicon import match_label
+from tools.lexicon import KEYS, match_label
 from tools.mapping import map_fields
-from tools.page_snapshot import PageControl, PageSnapshot, to_elements
+from tools.page_snapshot import PageControl, PageSnapshot, name_parts, to_elements
 from tools.schema import UserDatum
 
 Do = Literal["fill", "select", "choose", "check", "uncheck", "upload", "pick", "focus",
@@ -67,6 +67,9 @@ def _already(control: PageControl, value: Any) -> bool:
         return bool(control.checked) == (value is not False)
     if isinstance(value, str) and control.kind in FILL_KINDS:
         return control.value == value
+    if isinstance(value, str) and control.kind in ("select", "custom_select") and value:
+        return any(value == s or value == o.value for s in control.selected
+                   for o in control.options if o.text == s)
     return False
 
 
@@ -74,9 +77,16 @@ def page_data(snap: PageSnapshot, request: str, data: list[UserDatum], threshold
               ) -> list[UserDatum]:
     """The user's data plus the values the request gives for this page's own labels (for
     labels whose field the entity parser did not already find)."""
-    labels = [c.label for c in snap.controls if c.label and c.kind not in ("button", "link")]
+    labels = list(dict.fromkeys(c.label for c in snap.controls
+                                if c.label and c.kind not in ("button", "link")))
+    known = {d.key for d in data}
+    aliases = {}
+    for label in labels:
+        key, score = match_label(label)
+        if key is not None and score >= max(threshold, 0.9) and key not in known:
+            aliases[label] = list(KEYS.get(key, ()))  # the field's names in either language
     extra, replaced = [], set()
-    for label, value in values_for_labels(request, list(dict.fromkeys(labels))).items():
+    for label, value in values_for_labels(request, labels, aliases).items():
         key, score = match_label(label)
         if key is not None and score >= max(threshold, 0.9):
             replaced.add(key)  # the page's own label, found in the request, is the surer cue
@@ -139,6 +149,43 @@ def mentioned_boxes(snap: PageSnapshot, request: str) -> list[Planned]:
     return out
 
 
+_PLACEHOLDER = re.compile(r"请选择|choose|select|^[-—\s]*$", re.I)
+
+
+def _said(part: str, request: str) -> bool:
+    if re.search(r"[\u4e00-\u9fff]", part):
+        return len(part) >= 2 and part in request
+    return len(part) >= 3 and re.search(rf"(?<![A-Za-z]){re.escape(part)}(?![A-Za-z])",
+                                         request, re.I) is not None
+
+
+def mentioned_options(snap: PageSnapshot, request: str) -> list[Planned]:
+    """A select (or radio group) none of the data set, one of whose options the request
+    names in passing ("线上参会", "a travel claim"): that option, if it is the only one."""
+    out = []
+    for c in snap.controls:
+        if c.kind not in ("select", "custom_select") or not c.visible or not c.enabled:
+            continue
+        named = [o for o in c.options if o.text and not _PLACEHOLDER.search(o.text)
+                 and any(_said(p, request) for p in name_parts(o.text))]
+        if len(named) == 1:
+            out.append(Planned("select", c, named[0].text, None,
+                               f"the request names the option {named[0].text}"))
+    groups: dict[str, list[PageControl]] = {}
+    for c in snap.controls:
+        if c.kind == "radio" and c.visible and c.enabled:
+            groups.setdefault(c.group or c.label, []).append(c)
+    for options in groups.values():
+        if any(o.checked for o in options):
+            continue
+        named_radios = [o for o in options if o.option_text and any(
+            _said(p, request) for p in name_parts(o.option_text))]
+        if len(named_radios) == 1:
+            out.append(Planned("choose", named_radios[0], True, None,
+                               f"the request names the option {named_radios[0].option_text}"))
+    return out
+
+
 def _upload_path(intent: Intent) -> str | None:
     for v in [*intent.values, intent.target, intent.text]:
         m = _FILE.search(v or "")
@@ -198,14 +245,20 @@ def _intent_actions(i: int, intent: Intent, snap: PageSnapshot) -> list[Planned]
 
 
 def decide(snap: PageSnapshot, request: str, data: list[UserDatum], intents: list[Intent],
-           done: set[int], threshold: float = 0.72) -> Decision:
-    """The actions for this screen (``done``: intents finished on earlier screens)."""
+           done: set[int], threshold: float = 0.72, filled_here: bool = False) -> Decision:
+    """The actions for this screen (``done``: intents finished on earlier screens;
+    ``filled_here``: this page already holds values this run typed, not yet submitted)."""
     # The request's explicit instructions first; the user's data fills what they leave.
     decision = Decision()
     data_fills = _data_fills(snap, page_data(snap, request, data, threshold), threshold)
-    data_fills += [p for p in mentioned_boxes(snap, request)
-                   if p.control and all(q.control is None or q.control.locator !=
-                                        p.control.locator for q in data_fills)]
+    for extra in (*mentioned_boxes(snap, request), *mentioned_options(snap, request)):
+        control = extra.control
+        if control is None or any(q.control is not None and (
+                q.control.locator == control.locator or (
+                    extra.do == "choose" and q.control.kind == "radio"
+                    and q.control.group == control.group)) for q in data_fills):
+            continue  # the data already sets this control (or this radio group)
+        data_fills.append(extra)
     by_data = {p.control.locator for p in data_fills if p.control}
     taken: set[str] = set()
     commits: list[Planned] = []
@@ -235,7 +288,7 @@ def decide(snap: PageSnapshot, request: str, data: list[UserDatum], intents: lis
     del by_data
     if commits:
         decision.commit = commits[0]
-    elif decision.fills and _WANTS_SUBMIT.search(request):
+    elif (decision.fills or filled_here) and _WANTS_SUBMIT.search(request):
         near = next((p.control for p in decision.fills if p.control), None)
         button = submit_button(snap, near)
         if button is not None:
@@ -250,16 +303,18 @@ def _chars(text: str) -> set[str]:
     return {*words, *re.findall(r"[\u4e00-\u9fff]", text)}
 
 
-def way_forward(snap: PageSnapshot, request: str) -> Planned | None:
+def way_forward(snap: PageSnapshot, request: str, exclude: set[str] | frozenset[str] = frozenset()
+                ) -> Planned | None:
     """Nothing to do here but work is left: the button or link the request talks about
     ("在商品管理里添加一个商品" → the "添加商品" button), if one clearly stands out."""
     wanted = _chars(request)
     best: tuple[float, PageControl | None] = (0.0, None)
     for c in snap.controls:
-        if c.kind not in ("button", "link") or not c.visible or not c.enabled or not c.label:
+        if (c.kind not in ("button", "link") or not c.visible or not c.enabled or not c.label
+                or c.label in exclude):
             continue
-        have = _chars(c.label)
-        score = len(have & wanted) / len(have) if have else 0.0
+        score = max((len(h & wanted) / len(h) for p in name_parts(c.label)
+                     if (h := _chars(p))), default=0.0)
         if score > best[0]:
             best = (score, c)
     score, control = best

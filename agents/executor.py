@@ -102,6 +102,8 @@ class Run:
         self.problems: list[str] = []
         self.stopped = ""
         self.committed = False
+        self.clicked: set[str] = set()
+        self.filled_at = ""  # the URL of a page holding values typed but not yet submitted
 
     def shot(self, snap: PageSnapshot) -> None:
         if snap.screenshot:
@@ -111,16 +113,20 @@ class Run:
             self.screens.append(str(path))
 
 
-async def settled_snapshot(page: Any, tries: int = 6, pause_ms: int = 400) -> PageSnapshot:
-    """A snapshot once the page's controls stop changing (slow sections, late scripts)."""
-    snap = await snapshot(page)
+async def settled_snapshot(page: Any, tries: int = 8, pause_ms: int = 350,
+                           quiet: int = 3) -> PageSnapshot:
+    """A snapshot once the page's controls have not changed for ``quiet`` looks in a row
+    (about a second): slow sections and late scripts have landed by then."""
+    snap = await snapshot(page, screenshot=False)
+    calm = 0
     for _ in range(tries):
         await page.wait_for_timeout(pause_ms)
-        again = await snapshot(page)
-        if fingerprint(again, values=False) == fingerprint(snap, values=False):
-            return again
-        snap = again
-    return snap
+        again = await snapshot(page, screenshot=False)
+        same = fingerprint(again, values=False) == fingerprint(snap, values=False)
+        calm, snap = (calm + 1 if same else 0), again
+        if calm >= quiet - 1:
+            break
+    return await snapshot(page)  # with its screenshot, for the record
 
 
 async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs: list[str],
@@ -135,6 +141,8 @@ async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs:
             done.add(p.intent)
         if not res.ok:
             run.problems.append(f"{res.target or res.action}: {res.message or 'not applied'}")
+        elif p.do not in ("focus", "press"):
+            run.filled_at = res.url
     if d.commit is None:
         return False
     if d.fills and fingerprint(await snapshot(page, screenshot=False), values=False) != before:
@@ -155,7 +163,7 @@ async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs:
         return False
     if d.commit.intent is not None:
         done.add(d.commit.intent)
-    run.committed = True
+    run.committed, run.filled_at = True, ""
     return True
 
 
@@ -188,9 +196,17 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             if seen[fingerprint(snap)] > 2:
                 run.stopped = "the page stopped changing"
                 break
-            d = decide(snap, request, data, intents, done, ctx.match_threshold)
-            if not d.fills and d.commit is None and len(done) < len(intents):
-                d.commit = way_forward(snap, request)
+            d = decide(snap, request, data, intents, done, ctx.match_threshold,
+                       filled_here=run.filled_at == snap.url)
+            if d.commit is None or (d.commit.intent is None and d.commit.irreversible):
+                # Nothing explicit to click: a button the request talks about that opens
+                # more of the form (add invoice details, add product) comes first.
+                ahead = way_forward(snap, request, exclude=run.clicked)
+                if ahead is not None and not ahead.irreversible and (
+                        d.commit is None or ahead.control is not d.commit.control):
+                    d.commit = ahead
+            if d.commit is not None and d.commit.control is not None:
+                run.clicked.add(d.commit.control.label)
             if d.satisfied and not d.fills and d.commit is None:
                 done.update(d.satisfied)
                 d = decide(snap, request, data, intents, done, ctx.match_threshold)
@@ -205,8 +221,8 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     ok = not run.problems and not run.stopped and not pending and bool(run.results)
     report = ActReport(
         start_url=url, final_url=final[0], title=final[1], ok=ok,
-        message=run.stopped or ("; ".join(run.problems) if run.problems else (
-            f"not done: {', '.join(pending)}" if pending else "done")),
+        message="; ".join(x for x in (run.stopped, *run.problems) if x) or (
+            f"not done: {', '.join(pending)}" if pending else "done"),
         screenshots=run.screens, blocked=blocked, pending=pending)
     report.files.update(_replay(url, run))
     # The state is a trace: passwords and ID numbers in it are masked (the replay file,

@@ -16,10 +16,12 @@ _SPLIT = re.compile(r"\s*/\s*|\s*[|｜]\s*")
 _PAREN = re.compile(r"[（(]([^）)]*)[）)]")
 _OPTIONAL = re.compile(r"选填|可选|optional|必填|required|\*", re.I)
 _CONNECT = re.compile(r"^\s*(?:[：:=]|是|为|填成|填写为|填写|填|写成|写|选择|选|输入|改为|改成|"
-                      r"换成|is|as|:)?\s*", re.I)
+                      r"换成|is|as|named|called|titled|:)?\s*", re.I)
+_SCRIPTS = re.compile(r"(?<=[\u4e00-\u9fff）)])\s+(?=[A-Za-z])|(?<=[A-Za-z.)])\s+(?=[\u4e00-\u9fff])")
 _QUOTED = re.compile(r"^[“\"'「『‘](.+?)[”\"'」』’]")
-# ASCII "!", "?" and "." end a value only before a space or the end ("s3cret!x", 1.5).
-_END = re.compile(r"[，,。；;！？\n、]|[!?.](?=\s|$)|\s+(?:and|then|with)\s|然后|并且|并|再")
+# An ASCII "." ends a value only before a space or the end (1.5, "Ltd.x"); "!" and "?"
+# never do in ASCII (passwords: "s3cret!").
+_END = re.compile(r"[，,。；;！？\n、]|\.(?=\s|$)|\s+(?:and|then|with)\s|然后|并且|并|再")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -31,6 +33,8 @@ def label_names(label: str) -> tuple[list[str], str | None]:
             unit = inner.strip()
     bare = _OPTIONAL.sub("", _PAREN.sub("", label))
     names = [n.strip(" :：*") for n in _SPLIT.split(bare)]
+    # "联系人 Contact name": a CJK run and a Latin run are two names as well
+    names += [p for n in names for p in _SCRIPTS.split(n) if p != n]
     names = [n for n in names if len(n) >= (2 if _CJK.search(n) else 3)]
     return sorted(set(names), key=len, reverse=True), unit
 
@@ -55,13 +59,33 @@ def _value_after(request: str, end: int, next_label: int, unit: str | None) -> s
     return value
 
 
-def values_for_labels(request: str, labels: list[str]) -> dict[str, str]:
-    """Label → the value the request gives right after it (labels it gives none for left out)."""
+_CODE = re.compile(r"\s*[A-Z0-9][A-Z0-9-]*\d[A-Z0-9-]*")
+
+
+def _first_word(request: str, name: str) -> re.Match[str] | None:
+    """"policy PL-2025-000417" for the label "Policy number": a label's first (long) word,
+    when what follows it looks like a code or number."""
+    first = name.split()[0] if " " in name else ""
+    if len(first) < 5 or _CJK.search(first):
+        return None
+    m = _find(request, first)
+    return m if m and _CODE.match(request, m.end()) else None
+
+
+def values_for_labels(request: str, labels: list[str],
+                      aliases: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Label → the value the request gives right after it (labels it gives none for left out).
+
+    ``aliases`` are other names of a label (its field's synonyms in the other language:
+    "price" for 价格), tried after the label's own names.
+    """
     spots: list[tuple[int, int, str, str | None]] = []  # (start, end, label, unit)
     for label in labels:
         names, unit = label_names(label)
-        for name in names:
-            m = _find(request, name)
+        extra = sorted((a for a in (aliases or {}).get(label, []) if a not in names
+                        and len(a) >= (2 if _CJK.search(a) else 4)), key=len, reverse=True)
+        for name in [*names, *extra]:
+            m = _find(request, name) or (_first_word(request, name) if name in names else None)
             if m:
                 spots.append((m.start(), m.end(), label, unit))
                 break
