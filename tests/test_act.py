@@ -95,3 +95,36 @@ def test_an_off_site_request_is_refused(site: SiteServer, tmp_path: Path) -> Non
     assert problems == [] and answer.act.ok
     # The page itself stays on 127.0.0.1: nothing was refused, and nothing left the host.
     assert answer.act.blocked == []
+
+
+def test_ask_stops_before_the_irreversible_click(site: SiteServer, tmp_path: Path) -> None:
+    """approve=ask: the run pauses before 提交 with what it did; accept submits, reject not."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    from graph.builder import build_graph
+    from graph.context import Context
+
+    task = next(t for t in TASKS if t["id"] == "bank_partial")
+    graph = build_graph(checkpointer=InMemorySaver())
+    ctx = Context(backend="offline", approve="ask", out_dir=str(tmp_path))
+
+    async def turn(verdict: str) -> Any:
+        config = {"configurable": {"thread_id": verdict}}
+        await graph.ainvoke({"messages": [HumanMessage(content=task["request"])],
+                             "url": f"{site.url}/{task['page']}"}, config, context=ctx)
+        paused = await graph.aget_state(config)
+        assert site.submissions == []  # nothing committed while waiting
+        payload = paused.interrupts[0].value
+        assert payload["pending"]["target"].startswith("提交") and payload["done"]
+        await graph.ainvoke(Command(resume={"action": verdict}), config, context=ctx)
+        return (await graph.aget_state(config)).values["answer"]
+
+    site.reset()
+    answer = asyncio.run(turn("accept"))
+    assert answer.act.ok and check_submission(task["expect"], site.submissions) == []
+    site.reset()
+    answer = asyncio.run(turn("reject"))
+    assert not answer.act.ok and "rejected by the user" in answer.act.message
+    assert site.submissions == []
