@@ -12,6 +12,8 @@ CANONICAL = {
     "postcode", "country", "occupation", "employer", "job_title", "marital_status", "education",
     "annual_income", "account_type", "emergency_contact", "emergency_phone", "policy_number",
     "claim_date", "claim_amount", "signature_date",
+    # fields of live pages (shop, expense forms) the executor meets
+    "product_name", "price", "stock", "amount", "bank_account",
 }
 
 
