@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +44,23 @@ def example_png(tmp_path: Path) -> str:
 
 
 from tests.conftest_loopback import loopback_vllm  # noqa: E402,F401  (fixture)
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator[Any]:
+    """Browser tests: ``run(fn, *args)`` awaits ``fn(browser, *args)`` on the module's event
+    loop, with one Chromium per module (tools.browser.launch_browser)."""
+    import asyncio
+
+    from tools.browser import launch_browser
+
+    loop = asyncio.new_event_loop()
+    cm = launch_browser()
+    browser = loop.run_until_complete(cm.__aenter__())
+
+    def go(fn: Any, *args: Any) -> Any:
+        return loop.run_until_complete(fn(browser, *args))
+
+    yield go
+    loop.run_until_complete(cm.__aexit__(None, None, None))
+    loop.close()

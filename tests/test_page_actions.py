@@ -8,7 +8,6 @@ the same success rule the executor's benchmark uses. Pages of a single test are 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from tools import page_actions as act
-from tools.browser import CHROMIUM, launch_browser, open_page
+from tools.browser import CHROMIUM, open_page
 from tools.page_snapshot import PageControl, PageSnapshot, snapshot
 
 pytestmark = pytest.mark.skipif(
@@ -36,18 +35,9 @@ def site() -> Iterator[Any]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def run() -> Iterator[Any]:
-    loop = asyncio.new_event_loop()
-    cm = launch_browser()
-    browser = loop.run_until_complete(cm.__aenter__())
-
-    def go(fn: Any, *args: Any) -> Any:
-        return loop.run_until_complete(fn(browser, *args))
-
-    yield go
-    loop.run_until_complete(cm.__aexit__(None, None, None))
-    loop.close()
+@pytest.fixture(scope="module", autouse=True)
+def _timings() -> Iterator[None]:
+    yield
     if TIMINGS:  # seconds per action, shown with -s (for the report)
         print("\naction timings (s):", {k: f"n={len(v)} mean={sum(v) / len(v):.3f} "
                                            f"max={max(v):.3f}" for k, v in TIMINGS.items()})

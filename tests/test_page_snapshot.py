@@ -26,7 +26,6 @@ from tools.browser import (
     check_navigation,
     chromium_path,
     host_guard,
-    launch_browser,
     open_page,
 )
 from tools.mapping import map_fields
@@ -111,19 +110,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def run() -> Iterator[Any]:
-    """Run a coroutine on the module's event loop, with ``browser`` from one Chromium."""
-    loop = asyncio.new_event_loop()
-    cm = launch_browser()
-    browser = loop.run_until_complete(cm.__aenter__())
-
-    def go(fn: Any, *args: Any) -> Any:
-        return loop.run_until_complete(fn(browser, *args))
-
-    yield go
-    loop.run_until_complete(cm.__aexit__(None, None, None))
-    loop.close()
 
 
 async def _snap(browser: Any, url: str) -> tuple[PageSnapshot, list[int], list[str], list[str]]:

@@ -8,7 +8,6 @@ the same values (and the same uploaded file) as in the original run.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import subprocess
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from tools import page_actions as act
-from tools.browser import CHROMIUM, launch_browser, open_page
+from tools.browser import CHROMIUM, open_page
 from tools.page_snapshot import PageControl, PageSnapshot, snapshot
 from tools.replay_export import replay_script
 
@@ -38,18 +37,6 @@ def site() -> Iterator[Any]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def run() -> Iterator[Any]:
-    loop = asyncio.new_event_loop()
-    cm = launch_browser()
-    browser = loop.run_until_complete(cm.__aenter__())
-
-    def go(fn: Any, *args: Any) -> Any:
-        return loop.run_until_complete(fn(browser, *args))
-
-    yield go
-    loop.run_until_complete(cm.__aexit__(None, None, None))
-    loop.close()
 
 
 def _by(snap: PageSnapshot, label: str, option: str | None = None) -> PageControl:
