@@ -220,3 +220,17 @@ def test_merge_request_overrides_profile() -> None:
     assert merge_user_data([], []) == []
     only = [UserDatum(key="city", value="北京", source="profile")]
     assert merge_user_data(only, []) == only
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Register Li Lei for the event: attending on site", "Li Lei"),
+    ("please add John Smith to the list", "John Smith"),
+    ("帮陈晨报名开发者大会", "陈晨"),
+])
+def test_a_person_named_as_the_object_of_a_sign_up(text: str, name: str) -> None:
+    assert [(d.key, d.value) for d in parse_request(text) if d.key == "name"] == [("name", name)]
+
+
+def test_a_named_user_wins_over_a_sign_up_object() -> None:
+    data = parse_request("My name is Jane Doe. Register Li Lei for the event")
+    assert [d.value for d in data if d.key == "name"] == ["Jane Doe"]

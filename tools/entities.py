@@ -804,8 +804,23 @@ _ASKING = re.compile(r"(什么|多少|哪个|哪些|哪里|几|谁|啥|怎样|�
                      r"[\s?？吗呢了]*", re.I)
 
 
+# A person named as the object of a sign-up verb: "Register Li Lei for the event",
+# "帮陈晨报名". Used only when nothing else in the request names the user.
+_SIGN_UP_EN = re.compile(r"\b(?i:register|enrol{1,2}|sign up|book|add)\s+"
+                         r"(?P<v>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b(?=\s+(?:for|to|in|on)\b)")
+_SIGN_UP_ZH = re.compile(r"(?:帮|给|替|为)(?P<v>[\u4e00-\u9fff]{2,3}?)(?:报名|注册|预约|登记|开户)")
+
+
+def _named_in_passing(text: str, found: list[_Found]) -> list[_Found]:
+    if any(f.key == "name" for f in found):
+        return []
+    m = _SIGN_UP_EN.search(text) or _SIGN_UP_ZH.search(text)
+    return [_Found("name", m.start("v"), m.end("v"), None)] if m else []
+
+
 def _finish(text: str, found: list[_Found]) -> list[UserDatum]:
     found = [f for f in found if not _ASKING.fullmatch(text[f.start:f.end].strip())]
+    found += _named_in_passing(text, found)
     found.sort(key=lambda f: f.start)
     explicit_ep = any(f.key == "emergency_phone" for f in found)
     for i, f in enumerate(found):
