@@ -21,8 +21,9 @@ from typing import Any
 from langgraph.types import interrupt
 
 from agents.act_decide import Decision, Planned, decide, way_forward
+from agents.act_model import decide_with_model
 from agents.data_mapping import user_data_of
-from agents.records import ActReport
+from agents.records import ActReport, StepError
 from agents.settings import settings_of
 from tools.browser import host_guard, open_page
 from tools.instructions import parse
@@ -104,6 +105,7 @@ class Run:
         self.committed = False
         self.clicked: set[str] = set()
         self.filled_at = ""  # the URL of a page holding values typed but not yet submitted
+        self.notes: list[str] = []  # what the checks dropped from the model's answers
 
     def shot(self, snap: PageSnapshot) -> None:
         if snap.screenshot:
@@ -180,6 +182,11 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     upload_dirs = [d for d in ctx.upload_dirs.split(":") if d]
     hosts = [h for h in ctx.allowed_hosts.split(",") if h] or None
     run = Run(Path(ctx.out_dir or ".") / "act")
+    use_model = state.get("backend") == "vllm"
+    decided_by_model = use_model
+    step = state.get("step")
+    step_id = step.id if step else "executor"
+    errors: list[StepError] = []
     done: set[int] = set()
     seen: Counter[str] = Counter()
     final = (url, "")
@@ -196,6 +203,22 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
             if seen[fingerprint(snap)] > 2:
                 run.stopped = "the page stopped changing"
                 break
+            if use_model:
+                decided, note = await decide_with_model(ctx, snap, request, [
+                    str(r) for r in run.results])
+                if note:
+                    run.notes.append(note)
+                if decided is not None:
+                    if not decided.fills and decided.commit is None:
+                        break  # the model says this screen needs nothing more
+                    went_on = await _act_on(page, run, decided, done, upload_dirs, state.get(
+                        "approve_mode", ctx.approve), zh, fingerprint(snap, values=False))
+                    if went_on is False:
+                        break
+                    continue
+                use_model = False  # unusable: the rules take over for the rest of the run
+                errors.append(StepError(step=step_id, kind="fallback", message=(
+                    f"executor: model answer unusable ({note}); deciding by the rules")))
             d = decide(snap, request, data, intents, done, ctx.match_threshold,
                        filled_here=run.filled_at == snap.url)
             if d.commit is None or (d.commit.intent is None and d.commit.irreversible):
@@ -216,8 +239,9 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 break
         guard = host_guard(page)
         blocked = list(guard.blocked) if guard else []
-    pending = [intents[i].text for i in range(len(intents))
-               if i not in done and not _answered_by_data(intents[i], run.results)]
+    pending = [] if decided_by_model and use_model else [
+        intents[i].text for i in range(len(intents))
+        if i not in done and not _answered_by_data(intents[i], run.results)]
     ok = not run.problems and not run.stopped and not pending and bool(run.results)
     report = ActReport(
         start_url=url, final_url=final[0], title=final[1], ok=ok,
@@ -227,7 +251,8 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     report.files.update(_replay(url, run))
     # The state is a trace: passwords and ID numbers in it are masked (the replay file,
     # the user's own, keeps the values the script needs).
-    return {"actions": [r.masked() for r in run.results], "act": report}
+    return {"actions": [r.masked() for r in run.results], "act": report, "errors": errors,
+            "warnings": [f"executor: {n}" for n in run.notes]}
 
 
 def _answered_by_data(intent: Any, results: list[ActionResult]) -> bool:

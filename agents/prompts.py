@@ -99,3 +99,13 @@ VIDEO_INSTRUCTION = (
     "The user asks:\n{request}\n\nSummarise the video and list the events (what happens "
     "or which text appears) with the time they start, as mm:ss."
 )
+
+ACT_INSTRUCTION = (
+    "Task: act. The image is a screenshot of a web page. The user asks:\n{request}\n\n"
+    "Already done on earlier screens:\n{done}\n\nThe page's controls, numbered (kind, "
+    "name, options, current value, bbox_2d on the screenshot, 0-1000):\n{controls}\n\n"
+    "Decide what to do on THIS screen: the actions (control number AND its bbox_2d, what to "
+    "do, the value, and the user's exact words as evidence), then at most one click that "
+    "submits or moves on (null if none is needed), and finished=true when the request is "
+    "fully done. Never invent a value the user did not give."
+)

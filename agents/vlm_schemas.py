@@ -135,3 +135,31 @@ class VideoOut(BaseModel):
 
     summary: Annotated[str, Field(max_length=600)]
     events: Annotated[list[VideoEventOut], Field(max_length=40)]
+
+
+class ActActionOut(BaseModel):
+    """One action on the page: the control (its number and its box), what to do, the value."""
+
+    control: Annotated[int, Field(ge=0, le=400)]
+    bbox_2d: RelBox
+    do: Literal["fill", "select", "check", "uncheck", "choose", "upload", "pick", "focus",
+                "press"]
+    value: Annotated[str, Field(max_length=300)]
+    evidence: Annotated[str, Field(max_length=300, description=(
+        "The user's exact words that ask for this action or give this value."))]
+
+
+class ActClickOut(BaseModel):
+    """The one click that submits or navigates after the actions."""
+
+    control: Annotated[int, Field(ge=0, le=400)]
+    bbox_2d: RelBox
+    reason: ShortText
+
+
+class ActOut(BaseModel):
+    """The executor's decision for one screen."""
+
+    actions: Annotated[list[ActActionOut], Field(max_length=40)]
+    click: ActClickOut | None
+    finished: bool

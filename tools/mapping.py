@@ -173,7 +173,7 @@ def map_fields(
     return fields, missing
 
 
-def _in_words(text: str, sources: list[str]) -> bool:
+def in_words(text: str, sources: list[str]) -> bool:
     """Is ``text`` (spaces ignored, case-folded) inside any of the user's words?"""
     needle = re.sub(r"\s+", "", text).casefold()
     return bool(needle) and any(needle in re.sub(r"\s+", "", s).casefold() for s in sources)
@@ -199,8 +199,8 @@ def assign_fields(
         if not el.editable or el.kind == "button":
             notes.append(f"control {index} ({element_name(el)}): not fillable; ignored")
             continue
-        grounded = _in_words(evidence, user_words) and (
-            _in_words(value, user_words) or _in_words(value, [evidence])
+        grounded = in_words(evidence, user_words) and (
+            in_words(value, user_words) or in_words(value, [evidence])
             or el.kind in ("radio", "checkbox", "select"))
         if not grounded:
             notes.append(f"{element_name(el) or index}: value not found in the user's words; "
