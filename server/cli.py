@@ -123,8 +123,8 @@ def _progress(node: str, update: dict[str, Any]) -> str | None:
     """One human line per finished node."""
     if node == "ingest":
         imgs = update.get("images") or []
-        sizes = ", ".join(f"{i.name} {i.width}×{i.height}" for i in imgs)
-        return f"ingest: {len(imgs)} image(s) {sizes}; backend {update.get('backend')}"
+        sizes = "".join(f" {i.name} {i.width}×{i.height}" for i in imgs)
+        return f"ingest: {len(imgs)} image(s){sizes}; backend {update.get('backend')}"
     if node == "planner" and update.get("plan"):
         plan = update["plan"]
         return f"planner: {plan.task} → " + ", ".join(f"{s.id} {s.agent}" for s in plan.steps)
@@ -140,7 +140,11 @@ def _progress(node: str, update: dict[str, Any]) -> str | None:
         return (f"data_mapping: {len(update.get('user_data') or [])} values given, "
                 f"{len(update.get('fields') or [])} fields, "
                 f"{len(update.get('missing') or [])} missing{timing}")
-    if node == "feedback" and update.get("answer"):
+    if node == "executor" and update.get("act") is not None:
+        act = update["act"]
+        return (f"executor: {len(update.get('actions') or [])} actions, "
+                f"{'done' if act.ok else 'NOT done: ' + act.message}{timing}")
+    if node == "feedback" and update.get("answer") and update["answer"].overlay:
         return f"feedback: overlay {update['answer'].overlay}"
     return None
 
@@ -250,6 +254,11 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     for name, path in answer.files.items():
         if not name.startswith("overlay_"):
             print(f"  {name}: {path}")
+    if answer.act is not None:
+        shots = answer.act.screenshots
+        print(f"  final page: {answer.act.final_url}")
+        if shots:
+            print(f"  screenshots: {len(shots)} in {Path(shots[0]).parent}")
 
 
 def _exit_code(answer: Any) -> int:
