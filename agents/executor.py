@@ -13,6 +13,7 @@ logs. Every run writes a standalone Playwright script that replays it without an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from pathlib import Path
@@ -27,6 +28,7 @@ from agents.records import ActReport, StepError
 from agents.settings import settings_of
 from tools.browser import host_guard, open_page
 from tools.instructions import parse
+from tools.ocr_engine import read_text
 from tools.page_actions import (
     ActionResult,
     choose,
@@ -40,6 +42,7 @@ from tools.page_actions import (
     upload,
 )
 from tools.page_snapshot import PageSnapshot, fingerprint, snapshot
+from tools.screen_check import shown_on_screen
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,7 @@ class Run:
         self.clicked: set[str] = set()
         self.filled_at = ""  # the URL of a page holding values typed but not yet submitted
         self.notes: list[str] = []  # what the checks dropped from the model's answers
+        self.unseen: list[str] = []  # controls acted on whose name the screenshot lacks
 
     def shot(self, snap: PageSnapshot) -> None:
         if snap.screenshot:
@@ -113,6 +117,22 @@ class Run:
             path = self.out / f"screen_{len(self.screens) + 1}.png"
             path.write_bytes(snap.screenshot)
             self.screens.append(str(path))
+
+    async def check_screen(self, snap: PageSnapshot, planned: list[Planned]) -> None:
+        """OCR the screenshot and note the acted-on controls whose name it does not show."""
+        if not snap.screenshot or not planned:
+            return
+        import io
+
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(snap.screenshot))
+        blocks = await asyncio.to_thread(read_text, image)
+        for p in planned:
+            c = p.control
+            name = (c.option_text or c.label or c.placeholder) if c else ""
+            if c is not None and name and not shown_on_screen(name, c.bbox, blocks):
+                self.unseen.append(name)
 
 
 async def settled_snapshot(page: Any, tries: int = 8, pause_ms: int = 350,
@@ -132,10 +152,11 @@ async def settled_snapshot(page: Any, tries: int = 8, pause_ms: int = 350,
 
 
 async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs: list[str],
-                  approve: str, zh: bool, before: str) -> bool | None:
+                  approve: str, zh: bool, snap: PageSnapshot) -> bool | None:
     """The screen's fills, then its commit; False when the run must stop here, None when
     the fills changed the page (a field appeared): decide again before committing."""
     done.update(d.satisfied)
+    await run.check_screen(snap, [*d.fills, *([d.commit] if d.commit else [])])
     for p in d.fills:
         res = await perform(page, p, upload_dirs)
         run.results.append(res)
@@ -147,6 +168,7 @@ async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs:
             run.filled_at = res.url
     if d.commit is None:
         return False
+    before = fingerprint(snap, values=False)
     if d.fills and fingerprint(await snapshot(page, screenshot=False), values=False) != before:
         return None
     if run.problems:
@@ -212,7 +234,7 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                     if not decided.fills and decided.commit is None:
                         break  # the model says this screen needs nothing more
                     went_on = await _act_on(page, run, decided, done, upload_dirs, state.get(
-                        "approve_mode", ctx.approve), zh, fingerprint(snap, values=False))
+                        "approve_mode", ctx.approve), zh, snap)
                     if went_on is False:
                         break
                     continue
@@ -234,7 +256,7 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 done.update(d.satisfied)
                 d = decide(snap, request, data, intents, done, ctx.match_threshold)
             went_on = await _act_on(page, run, d, done, upload_dirs, state.get(
-                "approve_mode", ctx.approve), zh, fingerprint(snap, values=False))
+                "approve_mode", ctx.approve), zh, snap)
             if went_on is False:
                 break
         guard = host_guard(page)
@@ -247,7 +269,8 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         start_url=url, final_url=final[0], title=final[1], ok=ok,
         message="; ".join(x for x in (run.stopped, *run.problems) if x) or (
             f"not done: {', '.join(pending)}" if pending else "done"),
-        screenshots=run.screens, blocked=blocked, pending=pending)
+        screenshots=run.screens, blocked=blocked, pending=pending,
+        not_on_screen=sorted(set(run.unseen)))
     report.files.update(_replay(url, run))
     # The state is a trace: passwords and ID numbers in it are masked (the replay file,
     # the user's own, keeps the values the script needs).

@@ -112,6 +112,9 @@ class ActReport(BaseModel):
     blocked: list[str] = Field(default_factory=list, description="Requests the host fence "
                                                                  "refused.")
     pending: list[str] = Field(default_factory=list, description="Instructions not done.")
+    not_on_screen: list[str] = Field(
+        default_factory=list, description="Controls acted on whose name the DOM gives but OCR "
+                                          "of the screenshot does not show near them.")
     files: dict[str, str] = Field(default_factory=dict, description="Replay script, values.")
 
 

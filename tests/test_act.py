@@ -126,3 +126,16 @@ def test_ask_stops_before_the_irreversible_click(site: SiteServer, tmp_path: Pat
     answer = asyncio.run(turn("reject"))
     assert not answer.act.ok and "rejected by the user" in answer.act.message
     assert site.submissions == []
+
+
+def test_a_name_only_the_markup_gives_is_reported_as_not_on_screen(site: SiteServer,
+                                                                    tmp_path: Path) -> None:
+    """DOM-first grounding is checked against OCR of the screenshot: an aria-only label is
+    acted on (the user named it) but reported, so a reviewer knows it rests on markup."""
+    task = {"id": "aria", "page": "aria_only.html",
+            "request": "voucher code SPRING-2025, email a@b.co, redeem it",
+            "expect": {"path": "/submit/voucher",
+                       "fields": {"code": "SPRING-2025", "email": "a@b.co"}}}
+    problems, answer, _seconds = asyncio.run(run_task(task, site, tmp_path))
+    assert problems == [] and answer.act.ok
+    assert answer.act.not_on_screen == ["Voucher code"]
