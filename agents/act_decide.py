@@ -259,7 +259,6 @@ def decide(snap: PageSnapshot, request: str, data: list[UserDatum], intents: lis
                     and q.control.group == control.group)) for q in data_fills):
             continue  # the data already sets this control (or this radio group)
         data_fills.append(extra)
-    by_data = {p.control.locator for p in data_fills if p.control}
     taken: set[str] = set()
     commits: list[Planned] = []
     for i, intent in enumerate(intents):
@@ -285,7 +284,6 @@ def decide(snap: PageSnapshot, request: str, data: list[UserDatum], intents: lis
             break  # one commit per screen: the page changes after it
     decision.fills = [*(p for p in data_fills if p.control and p.control.locator not in taken),
                       *decision.fills]
-    del by_data
     if commits:
         decision.commit = commits[0]
     elif (decision.fills or filled_here) and _WANTS_SUBMIT.search(request):

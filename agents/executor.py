@@ -205,7 +205,6 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     hosts = [h for h in ctx.allowed_hosts.split(",") if h] or None
     run = Run(Path(ctx.out_dir or ".") / "act")
     use_model = state.get("backend") == "vllm"
-    decided_by_model = use_model
     step = state.get("step")
     step_id = step.id if step else "executor"
     errors: list[StepError] = []
@@ -261,7 +260,7 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 break
         guard = host_guard(page)
         blocked = list(guard.blocked) if guard else []
-    pending = [] if decided_by_model and use_model else [
+    pending = [] if use_model else [  # the model, not the rules' intents, judged completion
         intents[i].text for i in range(len(intents))
         if i not in done and not _answered_by_data(intents[i], run.results)]
     ok = not run.problems and not run.stopped and not pending and bool(run.results)
