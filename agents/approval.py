@@ -14,6 +14,7 @@ from typing import Any
 
 from langgraph.types import interrupt
 
+from agents.chat import writes_chinese
 from agents.records import Approval
 from agents.settings import settings_of
 from tools.edits import apply_edits
@@ -58,7 +59,7 @@ async def approval(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     missing: list[str] = list(state.get("missing", []))
     if state.get("approve_mode", ctx.approve) != "ask":
         return {"approval": Approval(decision="auto")}
-    zh = any("\u4e00" <= ch <= "\u9fff" for ch in state.get("request", ""))
+    zh = writes_chinese(state.get("request", ""))
     edits: dict[str, str] = {}
     problems: list[str] = []
     for _ in range(MAX_ROUNDS):

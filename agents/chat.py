@@ -6,9 +6,17 @@ a URL or base64 data); both give the same text and image sources.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def writes_chinese(text: str) -> bool:
+    """Does the user write Chinese? (Replies and questions then answer in Chinese.)"""
+    return bool(_CJK.search(text))
 
 
 def humans_of(messages: list[Any]) -> list[BaseMessage]:

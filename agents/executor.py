@@ -23,6 +23,7 @@ from langgraph.types import interrupt
 
 from agents.act_decide import Decision, Planned, decide, way_forward
 from agents.act_model import decide_with_model
+from agents.chat import writes_chinese
 from agents.data_mapping import user_data_of
 from agents.records import ActReport, StepError
 from agents.settings import settings_of
@@ -198,7 +199,7 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     if not url:
         raise RuntimeError("no URL to act on (vlcrew act --url …)")
     request = state.get("request", "")
-    zh = any("\u4e00" <= ch <= "\u9fff" for ch in request)
+    zh = writes_chinese(request)
     data = user_data_of(state.get("requests") or [request], state.get("profile"))
     intents = parse(request)
     upload_dirs = [d for d in ctx.upload_dirs.split(":") if d]

@@ -20,6 +20,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from agents.chat import writes_chinese
 from agents.expert_answers import (
     cite_parts,
     document_answer,
@@ -37,7 +38,6 @@ from tools.overlay import render_overlay
 from tools.schema import Element, FilledField, ImageRef
 from tools.script_export import playwright_script, pyautogui_script, values_json
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 EXPERT_TASKS = ("read_text", "math", "compound", "frontend", "video")
 
 
@@ -209,7 +209,7 @@ async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     plan: Plan | None = state.get("plan")
     step = state.get("step")
     request = state.get("request", "")
-    zh = bool(_CJK.search(request))
+    zh = writes_chinese(request)
     errors = list(state.get("errors", []))
     fields: list[FilledField] = list(state.get("fields", []))
     missing: list[str] = list(state.get("missing", []))
