@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 
+from tools.page_snapshot import name_parts
+
 _SPLIT = re.compile(r"\s*/\s*|\s*[|｜]\s*")
 _PAREN = re.compile(r"[（(]([^）)]*)[）)]")
 _OPTIONAL = re.compile(r"选填|可选|optional|必填|required|\*", re.I)
 _CONNECT = re.compile(r"^\s*(?:[：:=]|是|为|填成|填写为|填写|填|写成|写|选择|选|输入|改为|改成|"
                       r"换成|is|as|named|called|titled|:)?\s*", re.I)
-_SCRIPTS = re.compile(r"(?<=[\u4e00-\u9fff）)])\s+(?=[A-Za-z])|(?<=[A-Za-z.)])\s+(?=[\u4e00-\u9fff])")
 _QUOTED = re.compile(r"^[“\"'「『‘](.+?)[”\"'」』’]")
 # An ASCII "." ends a value only before a space or the end (1.5, "Ltd.x"); "!" and "?"
 # never do in ASCII (passwords: "s3cret!").
@@ -34,7 +35,7 @@ def label_names(label: str) -> tuple[list[str], str | None]:
     bare = _OPTIONAL.sub("", _PAREN.sub("", label))
     names = [n.strip(" :：*") for n in _SPLIT.split(bare)]
     # "联系人 Contact name": a CJK run and a Latin run are two names as well
-    names += [p for n in names for p in _SCRIPTS.split(n) if p != n]
+    names += [p for n in names for p in name_parts(n)[1:]]
     names = [n for n in names if len(n) >= (2 if _CJK.search(n) else 3)]
     return sorted(set(names), key=len, reverse=True), unit
 

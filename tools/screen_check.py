@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from tools.lexicon import normalize_label
+from tools.page_snapshot import name_parts
 from tools.schema import Box, TextBlock
 
 _NEAR = 140  # px around a control in which its name counts as shown
@@ -28,8 +29,7 @@ def _near(a: Box, b: Box, reach: int = _NEAR) -> bool:
 
 def shown_on_screen(name: str, bbox: Box, blocks: list[TextBlock]) -> bool:
     """Does OCR read ``name`` (or a half of a bilingual name) near ``bbox``?"""
-    parts = [p for p in re.split(r"\s*/\s*|(?<=[\u4e00-\u9fff])\s+(?=[A-Za-z])", name) if p]
-    wanted = [w for w in (_squash(p) for p in [name, *parts]) if len(w) >= 2]
+    wanted = [w for w in (_squash(p) for p in name_parts(name)) if len(w) >= 2]
     if not wanted:
         return True  # nothing to check (a bare checkbox, an icon button)
     around = "".join(_squash(b.text) for b in blocks if _near(b.bbox, bbox))
