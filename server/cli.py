@@ -231,12 +231,6 @@ async def _run_fill(args: argparse.Namespace) -> Any:
             inputs = Command(resume=_ask_verdict(state.interrupts[0].value))
 
 
-def to_markdown(table: Any) -> str:
-    from tools.tables import to_markdown as markdown
-
-    return markdown(table)
-
-
 def _print_answer(answer: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
@@ -244,8 +238,11 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     print(answer.suggestion)
     if answer.text and answer.task != "form_fill":
         print(answer.text)
-    for table in answer.tables:
-        print(to_markdown(table))
+    if answer.tables:
+        from tools.tables import to_markdown  # only read_text answers have tables
+
+        for table in answer.tables:
+            print(to_markdown(table))
     for f in answer.fields:
         mark = "✗" if f.valid is False else "✓"
         print(f"  {mark} {f.label}: {f.value}  [{f.action}, {f.confidence:.2f}] {f.bbox}")
