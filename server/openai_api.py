@@ -47,6 +47,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from graph.context import Context
+from server.http_body import BodyError, read_json_object
 from tools.images import ImageError, load_image
 
 log = logging.getLogger(__name__)
@@ -264,28 +265,10 @@ def to_human_message(body: dict[str, Any], allow_http: bool) -> HumanMessage:
 
 
 async def _read_body(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            size = int(declared)
-        except ValueError:
-            raise BadRequest(400, f"bad Content-Length header: {declared[:20]!r}") from None
-        if size > MAX_BODY_BYTES:
-            raise BadRequest(413, f"request body too large: {size} bytes, limit "
-                                  f"{MAX_BODY_BYTES}", code="request_too_large")
-    chunks, total = [], 0
-    async for chunk in request.stream():  # chunked bodies have no length: count as they come
-        total += len(chunk)
-        if total > MAX_BODY_BYTES:
-            raise BadRequest(413, f"request body too large, limit {MAX_BODY_BYTES} bytes",
-                             code="request_too_large")
-        chunks.append(chunk)
     try:
-        body = json.loads(b"".join(chunks))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(400, f"body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadRequest(400, "body must be a JSON object")
+        body = await read_json_object(request, MAX_BODY_BYTES)
+    except BodyError as exc:
+        raise BadRequest(exc.status, str(exc), code=exc.code) from None
     model = body.get("model")
     if model != MODEL_ID:
         raise BadRequest(404, f"unknown model {model!r}; this server serves {MODEL_ID!r}",
@@ -296,7 +279,8 @@ async def _read_body(request: Request) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """A state update's value, without LangGraph's Overwrite wrapper (ingest resets lists)."""
+    """A state update's value, without LangGraph's Overwrite wrapper (a graph that resets
+    a reduced key streams it wrapped)."""
     return value.value if isinstance(value, Overwrite) else value
 
 

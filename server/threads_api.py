@@ -28,6 +28,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from graph.context import Context
+from server.http_body import BodyError, read_json_object
 
 log = logging.getLogger("vlcrew.server")
 
@@ -51,20 +52,10 @@ def _sse(event: str, data: Any) -> str:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        raise ApiError(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
-    if not raw:
-        return {}
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "body must be a JSON object")
-    return body
+        return await read_json_object(request, MAX_BODY_BYTES, allow_empty=True)
+    except BodyError as exc:
+        raise ApiError(exc.status, str(exc)) from None
 
 
 def _options(body: dict[str, Any]) -> dict[str, str]:

@@ -155,3 +155,17 @@ def test_a_bad_image_ends_the_turn_with_an_error_answer(client: httpx.Client) ->
     events = run(client, "/api/runs", {"request": "fill it", "images": [broken]})
     answer = first(events, "answer")
     assert answer["errors"][0]["kind"] == "bad_input" and events[-1][1]["status"] == "done"
+
+
+def test_an_oversized_chunked_body_is_refused_as_it_arrives(client: httpx.Client) -> None:
+    """No Content-Length: the server counts the chunks and stops at the limit (413)."""
+    from server.threads_api import MAX_BODY_BYTES
+
+    def pieces() -> Iterator[bytes]:
+        yield b'{"request": "fill", "images": ["'
+        for _ in range(MAX_BODY_BYTES // (1 << 20) + 2):
+            yield b"A" * (1 << 20)
+        yield b'"]}'
+
+    response = client.post("/api/runs", content=pieces())
+    assert response.status_code == 413 and "too large" in response.json()["error"]["message"]
