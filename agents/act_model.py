@@ -19,13 +19,13 @@ from PIL import Image
 
 from agents.act_decide import IRREVERSIBLE, Decision, Planned
 from agents.settings import Settings
-from tools.blobstore import put_image
-from tools.coords import pixels_to_rel, rel_to_pixels
-from tools.hybrid import iou
-from tools.images import model_input_size
-from tools.mapping import in_words
-from tools.page_snapshot import PageControl, PageSnapshot
-from tools.schema import ImageRef
+from tools.browser.page_snapshot import PageControl, PageSnapshot
+from tools.common.blobstore import put_image
+from tools.common.coords import pixels_to_rel, rel_to_pixels
+from tools.common.images import model_input_size
+from tools.common.schema import ImageRef
+from tools.forms.mapping import in_words
+from tools.perception.hybrid import iou
 
 _DO = {"fill", "select", "check", "uncheck", "choose", "upload", "pick", "focus", "press"}
 

@@ -17,9 +17,9 @@ from langgraph.types import interrupt
 from agents.chat import writes_chinese
 from agents.records import Approval
 from agents.settings import settings_of
-from tools.edits import apply_edits
-from tools.masking import mask_value
-from tools.schema import FilledField, ImageRef
+from tools.common.masking import mask_value
+from tools.common.schema import FilledField, ImageRef
+from tools.forms.edits import apply_edits
 
 log = logging.getLogger(__name__)
 

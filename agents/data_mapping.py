@@ -1,6 +1,6 @@
 """Data-mapping node: link labels to controls, read the user's data, map values onto fields.
 
-offline: labels come from OCR text positioned around each control (tools.layout), the
+offline: labels come from OCR text positioned around each control (tools.perception.layout), the
 user's data from rule-based entity parsing of the request plus the optional profile, and
 the mapping from the lexicon. vllm: the Instruct expert maps the user's words onto the
 numbered controls, quoting its evidence; an answer whose evidence is not in what the user
@@ -18,13 +18,13 @@ from typing import Any
 
 from agents.records import StepError
 from agents.settings import Settings, settings_of
-from tools.blobstore import open_image
-from tools.edits import apply_edits
-from tools.entities import load_profile, merge_user_data, parse_request
-from tools.layout import link_labels
-from tools.lexicon import match_label
-from tools.mapping import assign_fields, element_name, map_fields
-from tools.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
+from tools.common.blobstore import open_image
+from tools.common.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
+from tools.forms.edits import apply_edits
+from tools.forms.entities import load_profile, merge_user_data, parse_request
+from tools.forms.lexicon import match_label
+from tools.forms.mapping import assign_fields, element_name, map_fields
+from tools.perception.layout import link_labels
 
 
 def _link(images: list[ImageRef], elements: list[Element], blocks: list[TextBlock]) -> list[Element]:

@@ -27,10 +27,9 @@ from agents.chat import writes_chinese
 from agents.data_mapping import user_data_of
 from agents.records import ActReport, StepError
 from agents.settings import settings_of
-from tools.browser import host_guard, open_page
-from tools.instructions import parse
-from tools.ocr_engine import read_text
-from tools.page_actions import (
+from tools.browser.chromium import host_guard, open_page
+from tools.browser.instructions import parse
+from tools.browser.page_actions import (
     ActionResult,
     choose,
     click,
@@ -42,8 +41,9 @@ from tools.page_actions import (
     set_checked,
     upload,
 )
-from tools.page_snapshot import PageSnapshot, fingerprint, snapshot
-from tools.screen_check import shown_on_screen
+from tools.browser.page_snapshot import PageSnapshot, fingerprint, snapshot
+from tools.browser.screen_check import shown_on_screen
+from tools.perception.ocr_engine import read_text
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ def _answered_by_data(intent: Any, results: list[ActionResult]) -> bool:
 def _replay(url: str, run: Run) -> dict[str, str]:
     """Write the replay script and its values file beside the screenshots."""
     try:
-        from tools.replay_export import replay_script
+        from tools.browser.replay_export import replay_script
     except ImportError:  # the exporter is optional until it lands
         return {}
     script, values = replay_script(url, [r for r in run.results if r.ok])

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from agents.records import Answer, Part, Plan, StepReport
-from tools.expert_schema import HtmlRebuild, MathSolution, Reading
-from tools.tables import to_markdown
+from tools.common.expert_schema import HtmlRebuild, MathSolution, Reading
+from tools.documents.tables import to_markdown
 
 
 def document_answer(answer: Answer, state: dict[str, Any], zh: bool) -> None:

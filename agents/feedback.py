@@ -30,13 +30,13 @@ from agents.expert_answers import (
 )
 from agents.records import Answer, Approval, MissingField, Plan, StepReport
 from agents.settings import settings_of
-from tools.blobstore import default_root, open_image
-from tools.lexicon import match_label, normalize_label
-from tools.mapping import element_name
-from tools.masking import mask_value
-from tools.overlay import render_overlay
-from tools.schema import Element, FilledField, ImageRef
-from tools.script_export import playwright_script, pyautogui_script, values_json
+from tools.common.blobstore import default_root, open_image
+from tools.common.masking import mask_value
+from tools.common.schema import Element, FilledField, ImageRef
+from tools.forms.lexicon import match_label, normalize_label
+from tools.forms.mapping import element_name
+from tools.forms.overlay import render_overlay
+from tools.forms.script_export import playwright_script, pyautogui_script, values_json
 
 EXPERT_TASKS = ("read_text", "math", "compound", "frontend", "video")
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from agents.records import StepError
 from agents.settings import settings_of
-from tools.blobstore import open_image
-from tools.expert_schema import HtmlRebuild
-from tools.html_rebuild import rebuild_html
-from tools.page_compare import compare_html
-from tools.schema import ImageRef
+from tools.common.blobstore import open_image
+from tools.common.expert_schema import HtmlRebuild
+from tools.common.schema import ImageRef
+from tools.frontend.html_rebuild import rebuild_html
+from tools.frontend.page_compare import compare_html
 
 
 async def frontend(state: dict[str, Any], runtime: Any) -> dict[str, Any]:

@@ -13,11 +13,11 @@ from typing import Any
 
 from agents.records import StepError
 from agents.settings import Settings, settings_of
-from tools.blobstore import open_image
-from tools.coords import rel_to_pixels
-from tools.hybrid import snap
-from tools.layout import detect_elements
-from tools.schema import Element, ImageRef
+from tools.common.blobstore import open_image
+from tools.common.coords import rel_to_pixels
+from tools.common.schema import Element, ImageRef
+from tools.perception.hybrid import snap
+from tools.perception.layout import detect_elements
 
 MODEL_CONFIDENCE = 0.8
 """Qwen3-VL gives no per-box score; this is what a model box counts for before snapping."""

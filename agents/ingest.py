@@ -21,11 +21,11 @@ from agents.backend import resolve_backend
 from agents.chat import human_texts, humans_of, split_content
 from agents.records import StepError, TurnDict, TurnList
 from agents.settings import settings_of
-from tools.blobstore import put_bytes, put_image
-from tools.images import ImageError, load_image, model_input_size, thumbnail_data_uri
-from tools.masking import mask_text
-from tools.media import VideoError, is_video, read_video, video_sha256
-from tools.schema import ImageRef, VideoRef
+from tools.common.blobstore import put_bytes, put_image
+from tools.common.images import ImageError, load_image, model_input_size, thumbnail_data_uri
+from tools.common.masking import mask_text
+from tools.common.schema import ImageRef, VideoRef
+from tools.media.video_input import VideoError, is_video, read_video, video_sha256
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from agents.records import StepError
 from agents.settings import Settings, settings_of
-from tools.blobstore import open_image
-from tools.expert_schema import MathSolution
-from tools.math_solver import solve_image, solve_text
-from tools.schema import ImageRef, Table, TextBlock
-from tools.table_math import column_total
+from tools.common.blobstore import open_image
+from tools.common.expert_schema import MathSolution
+from tools.common.schema import ImageRef, Table, TextBlock
+from tools.maths.math_solver import solve_image, solve_text
+from tools.maths.table_math import column_total
 
 _TOTAL = re.compile(r"合计|总计|总额|总和|求和|加起来|\b(total|sum|add up)\b", re.I)
 

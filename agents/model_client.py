@@ -44,7 +44,7 @@ from PIL import Image
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agents.response_cache import ResponseCache
-from tools.blobstore import open_image
+from tools.common.blobstore import open_image
 
 REASONING_KEY = "reasoning_content"
 """Where the reasoning goes in ``AIMessage.additional_kwargs`` (the DeepSeek/Qwen convention)."""

@@ -13,13 +13,13 @@ from typing import Any
 
 from agents.records import StepError
 from agents.settings import Settings, settings_of
-from tools.blobstore import open_image
-from tools.coords import rel_to_pixels
-from tools.key_values import key_values
-from tools.ocr_engine import read_text
-from tools.reading import read
-from tools.schema import ImageRef, KeyValue, Table, TextBlock
-from tools.tables import find_tables
+from tools.common.blobstore import open_image
+from tools.common.coords import rel_to_pixels
+from tools.common.schema import ImageRef, KeyValue, Table, TextBlock
+from tools.documents.key_values import key_values
+from tools.documents.reading import read
+from tools.documents.tables import find_tables
+from tools.perception.ocr_engine import read_text
 
 FORM_TASKS = ("form_fill", "update")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from agents.records import Plan, Step
 from agents.settings import settings_of
-from tools.entities import parse_request
+from tools.forms.entities import parse_request
 
 # Words that ask for text to be read rather than a form to be filled.
 _READ_TEXT = re.compile(

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.expert_schema import MathSolution, VideoEvent
-from tools.schema import FilledField, KeyValue, Table
+from tools.common.expert_schema import MathSolution, VideoEvent
+from tools.common.schema import FilledField, KeyValue, Table
 
 AgentName = Literal["ocr", "gui", "data_mapping", "vision", "math", "frontend", "video",
                     "executor", "feedback"]

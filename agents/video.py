@@ -15,11 +15,11 @@ from typing import Any
 
 from agents.records import StepError
 from agents.settings import Settings, settings_of
-from tools.blobstore import put_image
-from tools.expert_schema import VideoEvent
-from tools.images import model_input_size
-from tools.schema import ImageRef, VideoRef
-from tools.video_frames import analyze_video, mmss, sample_frames
+from tools.common.blobstore import put_image
+from tools.common.expert_schema import VideoEvent
+from tools.common.images import model_input_size
+from tools.common.schema import ImageRef, VideoRef
+from tools.media.video_frames import analyze_video, mmss, sample_frames
 
 MODEL_FRAMES = 16  # frames sent to the model: enough for events, within the image budget
 

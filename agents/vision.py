@@ -10,7 +10,7 @@ from typing import Any
 
 from agents.records import DetectedObject, StepError
 from agents.settings import settings_of
-from tools.coords import rel_to_pixels
+from tools.common.coords import rel_to_pixels
 
 NEEDS_MODEL = ("describing an image needs the Qwen3-VL model: start vLLM and use "
                "--backend vllm (the offline engine can only read text)")

@@ -24,8 +24,8 @@ from agents.model_client import (
 from agents.prompts import EXPERT_SYSTEM
 from agents.response_cache import ResponseCache
 from agents.settings import Settings
-from tools.images import model_input_size
-from tools.schema import ImageRef
+from tools.common.images import model_input_size
+from tools.common.schema import ImageRef
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ _GB_CHECK = "10X98765432"
 def id_check_char(first17: str) -> str:
     """GB 11643 check character of the first 17 digits of a resident ID number.
 
-    Written apart from tools.validators on purpose: the ground truth is an independent
+    Written apart from tools.forms.validators on purpose: the ground truth is an independent
     oracle for the validator under test, not a copy of it.
     """
     total = sum(int(c) * w for c, w in zip(first17, _GB_WEIGHTS, strict=True))

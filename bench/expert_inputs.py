@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tools.fonts import font
+from tools.common.fonts import font
 
 INK = (30, 30, 30)
 

@@ -7,7 +7,7 @@ JPEG compression, a slower frame rate), and prints one row per input:
 * reading: share of paragraphs found in the right place (≥ 0.9 alike, spaces ignored);
 * tables: share of cells read exactly (spaces ignored: the recogniser drops them);
 * math: share of problems whose sympy-verified answer is the right one;
-* frontend: the visual similarity of the rendered rebuild (``tools.page_compare``) and,
+* frontend: the visual similarity of the rendered rebuild (``tools.frontend.page_compare``) and,
   in the detail column, the blank-page floor and the controls rebuilt;
 * video: share of caption changes found within ±1 s with the right text (with a fade,
   its start is the true time).
@@ -42,13 +42,13 @@ from bench.expert_inputs import (
     two_column_page,
     ui_screenshot,
 )
-from tools.html_rebuild import rebuild_html
-from tools.math_solver import solve_image
-from tools.ocr_engine import read_text
-from tools.page_compare import chromium_path, compare_html, similarity
-from tools.reading import read
-from tools.tables import find_tables
-from tools.video_frames import analyze_video
+from tools.documents.reading import read
+from tools.documents.tables import find_tables
+from tools.frontend.html_rebuild import rebuild_html
+from tools.frontend.page_compare import chromium_path, compare_html, similarity
+from tools.maths.math_solver import solve_image
+from tools.media.video_frames import analyze_video
+from tools.perception.ocr_engine import read_text
 
 
 def squash(s: str) -> str:

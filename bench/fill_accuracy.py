@@ -26,8 +26,8 @@ from bench.corpus import corpus
 from bench.formgen import render
 from graph.builder import graph
 from graph.context import Context
-from tools.hybrid import iou
-from tools.validators import parse_date
+from tools.forms.validators import parse_date
+from tools.perception.hybrid import iou
 
 
 def same_place(pred: list[int], exp: list[int]) -> bool:

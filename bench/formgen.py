@@ -24,7 +24,7 @@ from typing import Any, Literal
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, Field
 
-from tools.fonts import sc_face_index
+from tools.common.fonts import sc_face_index
 
 Lang = Literal["zh", "en"]
 LayoutName = Literal["left", "above", "placeholder", "table", "underline", "mixed"]

@@ -18,9 +18,9 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script too
 
-from tools.fonts import font
-from tools.layout import detect_elements, link_labels
-from tools.schema import Element, TextBlock
+from tools.common.fonts import font
+from tools.common.schema import Element, TextBlock
+from tools.perception.layout import detect_elements, link_labels
 
 COLOURS = {
     "text_input": (37, 99, 235), "textarea": (124, 58, 237), "select": (13, 148, 136),
@@ -84,7 +84,7 @@ def main() -> int:
     detect_s = time.perf_counter() - started
     blocks: list[TextBlock] = []
     if not args.no_ocr:
-        from tools.ocr_engine import read_text
+        from tools.perception.ocr_engine import read_text
 
         blocks = read_text(image)
         elements = link_labels(elements, blocks, image.size, image)

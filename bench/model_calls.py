@@ -30,7 +30,7 @@ from graph.builder import graph
 from graph.context import Context
 from tests.loopback_vllm import LoopbackVLLM, image_sizes
 from tests.test_graph_vllm_loopback import EXAMPLES, NAME, REQUEST, qwen3_vl
-from tools.images import model_input_size, visual_tokens
+from tools.common.images import model_input_size, visual_tokens
 
 MAX_PIXELS = 1_310_720
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")

@@ -21,13 +21,13 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from pydantic import BaseModel
 
 import agents.records
-import tools.expert_schema
-import tools.schema
+import tools.common.expert_schema
+import tools.common.schema
 
 
 def state_types() -> list[tuple[str, str]]:
     """(module, class) of every record type the state holds."""
-    return [(module.__name__, name) for module in (agents.records, tools.schema, tools.expert_schema)
+    return [(module.__name__, name) for module in (agents.records, tools.common.schema, tools.common.expert_schema)
             for name, obj in vars(module).items()
             if inspect.isclass(obj) and issubclass(obj, BaseModel)
             and obj.__module__ == module.__name__]

@@ -30,8 +30,8 @@ from agents.records import (
     TurnDict,
     TurnList,
 )
-from tools.expert_schema import HtmlRebuild, MathSolution, Reading, Similarity, VideoEvent
-from tools.schema import (
+from tools.common.expert_schema import HtmlRebuild, MathSolution, Reading, Similarity, VideoEvent
+from tools.common.schema import (
     Element,
     FilledField,
     ImageRef,

@@ -20,7 +20,7 @@ from langgraph.runtime import Runtime
 
 from agents.records import StepError, StepReport, StepStatus
 from graph.context import Context
-from tools.masking import mask_text
+from tools.common.masking import mask_text
 
 log = logging.getLogger("vlcrew.steps")
 

@@ -239,7 +239,7 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     if answer.text and answer.task != "form_fill":
         print(answer.text)
     if answer.tables:
-        from tools.tables import to_markdown  # only read_text answers have tables
+        from tools.documents.tables import to_markdown  # only read_text answers have tables
 
         for table in answer.tables:
             print(to_markdown(table))

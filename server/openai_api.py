@@ -48,7 +48,7 @@ from starlette.routing import Route
 
 from graph.context import Context
 from server.http_body import BodyError, read_json_object
-from tools.images import ImageError, load_image
+from tools.common.images import ImageError, load_image
 
 log = logging.getLogger(__name__)
 

@@ -49,10 +49,10 @@ from tests.conftest_loopback import loopback_vllm  # noqa: E402,F401  (fixture)
 @pytest.fixture(scope="module")
 def run() -> Iterator[Any]:
     """Browser tests: ``run(fn, *args)`` awaits ``fn(browser, *args)`` on the module's event
-    loop, with one Chromium per module (tools.browser.launch_browser)."""
+    loop, with one Chromium per module (tools.browser.chromium.launch_browser)."""
     import asyncio
 
-    from tools.browser import launch_browser
+    from tools.browser.chromium import launch_browser
 
     loop = asyncio.new_event_loop()
     cm = launch_browser()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tools.coords import pixels_to_rel, rel_to_pixels
-from tools.hybrid import iou, snap
-from tools.schema import Element
+from tools.common.coords import pixels_to_rel, rel_to_pixels
+from tools.common.schema import Element
+from tools.perception.hybrid import iou, snap
 
 
 def test_relative_boxes_scale_to_the_original_image_not_the_model_input() -> None:

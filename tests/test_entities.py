@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.entities import load_profile, merge_user_data, parse_request
-from tools.schema import UserDatum
+from tools.common.schema import UserDatum
+from tools.forms.entities import load_profile, merge_user_data, parse_request
 
 # (request, exactly the key → value pairs it must yield)
 REQUESTS: list[tuple[str, dict[str, str]]] = [

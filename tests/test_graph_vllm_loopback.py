@@ -21,8 +21,8 @@ from graph.builder import graph
 from graph.context import Context
 from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_sizes, last_text
-from tools.coords import pixels_to_rel
-from tools.images import model_input_size
+from tools.common.coords import pixels_to_rel
+from tools.common.images import model_input_size
 
 NAME = "bank_account_zh"
 TRUTH = json.loads((EXAMPLES / f"{NAME}.truth.json").read_text(encoding="utf-8"))

@@ -13,17 +13,17 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bench.expert_inputs import UiTruth, ui_screenshot
-from tools.expert_schema import HtmlRebuild
-from tools.html_rebuild import rebuild_html
-from tools.ocr_engine import read_text
-from tools.page_compare import (
+from tools.common.expert_schema import HtmlRebuild
+from tools.common.schema import TextBlock
+from tools.frontend.html_rebuild import rebuild_html
+from tools.frontend.page_compare import (
     arender_html,
     chromium_path,
     compare_html,
     render_html,
     similarity,
 )
-from tools.schema import TextBlock
+from tools.perception.ocr_engine import read_text
 
 needs_chromium = pytest.mark.skipif(
     chromium_path() is None,

@@ -1,4 +1,4 @@
-"""tools.images on real files: good images load upright/RGB; bad ones fail clearly."""
+"""tools.common.images on real files: good images load upright/RGB; bad ones fail clearly."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tools.images import ImageError, load_image, model_input_size, visual_tokens
+from tools.common.images import ImageError, load_image, model_input_size, visual_tokens
 
 
 def png_header_only(width: int, height: int) -> bytes:

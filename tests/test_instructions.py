@@ -1,4 +1,4 @@
-"""Imperative GUI requests → intents → controls (tools/instructions.py), pure text, no browser.
+"""Imperative GUI requests → intents → controls (tools/browser/instructions.py), pure text, no browser.
 
 The page is a hand-written :class:`PageSnapshot` shaped like what ``page_snapshot.snapshot``
 reads off the local test site (bilingual labels, buttons whose texts contain each other,
@@ -11,8 +11,15 @@ from typing import Any
 
 import pytest
 
-from tools.instructions import Intent, name_score, parse, resolve, resolve_all, submit_button
-from tools.page_snapshot import ControlKind, PageControl, PageOption, PageSnapshot
+from tools.browser.instructions import (
+    Intent,
+    name_score,
+    parse,
+    resolve,
+    resolve_all,
+    submit_button,
+)
+from tools.browser.page_snapshot import ControlKind, PageControl, PageOption, PageSnapshot
 
 
 def _c(i: int, kind: ControlKind, label: str, **kw: Any) -> PageControl:

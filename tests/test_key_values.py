@@ -10,9 +10,9 @@ from PIL import Image, ImageDraw
 
 from graph.builder import graph
 from graph.context import Context
-from tools.fonts import font
-from tools.key_values import key_values
-from tools.schema import TextBlock
+from tools.common.fonts import font
+from tools.common.schema import TextBlock
+from tools.documents.key_values import key_values
 
 
 def block(text: str) -> TextBlock:

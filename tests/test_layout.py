@@ -1,7 +1,7 @@
 """Layout analysis on real drawn forms: detection from pixels, labels from the real OCR.
 
 Each form is drawn here with Pillow (the truth is known exactly), then run through
-``detect_elements`` and, with ``tools.ocr_engine.read_text``, through ``link_labels``.
+``detect_elements`` and, with ``tools.perception.ocr_engine.read_text``, through ``link_labels``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from functools import lru_cache
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from tools.layout import detect_elements, link_labels
-from tools.schema import Element, TextBlock
+from tools.common.schema import Element, TextBlock
+from tools.perception.layout import detect_elements, link_labels
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 INK, GREY_TEXT = (38, 38, 38), (170, 170, 170)
@@ -236,7 +236,7 @@ FORMS = {"a": form_a, "b": form_b, "c": form_c, "d": form_d, "e": form_e, "f": f
 
 @lru_cache(maxsize=16)
 def _run(name: str) -> tuple[Form, list[Element], list[Element]]:
-    from tools.ocr_engine import read_text
+    from tools.perception.ocr_engine import read_text
 
     form = FORMS[name]()
     found = detect_elements(form.image)
@@ -343,7 +343,7 @@ def form_mobile() -> tuple[Image.Image, list[tuple[str, str, str]]]:
 
 def test_link_mobile_list_rows_without_boxes() -> None:
     """Rows of "label  grey prompt" with no box become synthesised inputs (confidence 0.4)."""
-    from tools.ocr_engine import read_text
+    from tools.perception.ocr_engine import read_text
 
     im, rows = form_mobile()
     found = detect_elements(im)
@@ -371,7 +371,7 @@ def test_link_without_image_splits_label_off_a_merged_block() -> None:
 
 def test_link_synthesises_an_input_after_a_colon_label_with_blank_space() -> None:
     """A "label：" with nothing after it (the detector missed the field) gets an input."""
-    from tools.ocr_engine import read_text
+    from tools.perception.ocr_engine import read_text
 
     im = Image.new("RGB", (600, 120), "white")
     d = ImageDraw.Draw(im)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tools.lexicon import KEYS, THRESHOLD, match_key, match_label, normalize_label, option_matches
+from tools.forms.lexicon import (
+    KEYS,
+    THRESHOLD,
+    match_key,
+    match_label,
+    normalize_label,
+    option_matches,
+)
 
 CANONICAL = {
     "name", "first_name", "last_name", "gender", "birth_date", "nationality", "ethnicity",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.masking import SENSITIVE_KEYS, mask_text, mask_value
+from tools.common.masking import SENSITIVE_KEYS, mask_text, mask_value
 
 
 @pytest.mark.parametrize(("key", "value", "masked"), [

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bench.expert_inputs import MATH_CASES, MORE_MATH_CASES, MathCase, math_image
-from tools.math_solver import normalize, solve_image, solve_lines, solve_text
-from tools.ocr_engine import read_text
+from tools.maths.math_solver import normalize, solve_image, solve_lines, solve_text
+from tools.perception.ocr_engine import read_text
 
 
 @pytest.mark.parametrize(("ocr", "parsed"), [

@@ -7,9 +7,9 @@ import ast
 import numpy as np
 from PIL import Image
 
-from tools.overlay import AMBER, GREEN, RED, confidence_colour, render_overlay
-from tools.schema import FilledField
-from tools.script_export import playwright_script, pyautogui_script, values_json
+from tools.common.schema import FilledField
+from tools.forms.overlay import AMBER, GREEN, RED, confidence_colour, render_overlay
+from tools.forms.script_export import playwright_script, pyautogui_script, values_json
 
 
 def field(label: str, bbox: list[int], value: str, confidence: float = 0.9, **kw) -> FilledField:

@@ -1,4 +1,4 @@
-"""Actions on live pages (tools/page_actions.py), read back, on the local test site.
+"""Actions on live pages (tools/browser/page_actions.py), read back, on the local test site.
 
 One headless Chromium for the module; the site (tests/site_server.py) records what every form
 submitted, and ``check_submission`` with the task's ``expect`` from tests/site/tasks.json is
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tools import page_actions as act
-from tools.browser import CHROMIUM, open_page
-from tools.page_snapshot import PageControl, PageSnapshot, snapshot
+from tools.browser import page_actions as act
+from tools.browser.chromium import CHROMIUM, open_page
+from tools.browser.page_snapshot import PageControl, PageSnapshot, snapshot
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),

@@ -1,4 +1,4 @@
-"""Perception of a live page (tools/page_snapshot.py) and the browser fence (tools/browser.py).
+"""Perception of a live page (tools/browser/page_snapshot.py) and the browser fence (tools/browser/chromium.py).
 
 One headless Chromium (Debian's /usr/bin/chromium) for the module; pages are served from a
 temporary directory by an ``http.server`` on 127.0.0.1. The page below names its controls in
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tools.browser import (
+from tools.browser.chromium import (
     CHROMIUM,
     BrowserUnavailable,
     HostBlocked,
@@ -28,8 +28,7 @@ from tools.browser import (
     host_guard,
     open_page,
 )
-from tools.mapping import map_fields
-from tools.page_snapshot import (
+from tools.browser.page_snapshot import (
     PageSnapshot,
     fingerprint,
     mapping_label,
@@ -37,7 +36,8 @@ from tools.page_snapshot import (
     snapshot,
     to_elements,
 )
-from tools.schema import UserDatum
+from tools.common.schema import UserDatum
+from tools.forms.mapping import map_fields
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),

@@ -23,10 +23,17 @@ from bench.expert_inputs import (
     ruled_table,
     two_column_page,
 )
-from tools.ocr_engine import read_text
-from tools.reading import join_text, read, reading_order
-from tools.schema import Table, TextBlock
-from tools.tables import aligned_tables, find_tables, ruled_grids, to_csv, to_json, to_markdown
+from tools.common.schema import Table, TextBlock
+from tools.documents.reading import join_text, read, reading_order
+from tools.documents.tables import (
+    aligned_tables,
+    find_tables,
+    ruled_grids,
+    to_csv,
+    to_json,
+    to_markdown,
+)
+from tools.perception.ocr_engine import read_text
 
 
 def tb(text: str, x1: int, y1: int, x2: int, y2: int) -> TextBlock:

@@ -1,4 +1,4 @@
-"""The exported Playwright script (tools/replay_export.py) replays a run on its own.
+"""The exported Playwright script (tools/browser/replay_export.py) replays a run on its own.
 
 A flow is done on the local test site with the executor's actions; the script and its values
 file are written to a temporary directory; then the script runs as a separate process (no
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from tools import page_actions as act
-from tools.browser import CHROMIUM, open_page
-from tools.page_snapshot import PageControl, PageSnapshot, snapshot
-from tools.replay_export import replay_script
+from tools.browser import page_actions as act
+from tools.browser.chromium import CHROMIUM, open_page
+from tools.browser.page_snapshot import PageControl, PageSnapshot, snapshot
+from tools.browser.replay_export import replay_script
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),

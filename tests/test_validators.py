@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tools.schema import Validation
-from tools.validators import cn_id_check_char, date_spans, parse_date, validate
+from tools.common.schema import Validation
+from tools.forms.validators import cn_id_check_char, date_spans, parse_date, validate
 
 
 @pytest.mark.parametrize(("first17", "check"), [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.expert_inputs import VIDEO_SCRIPT, text_video
-from tools.video_frames import analyze_video, mmss, sample_frames
+from tools.media.video_frames import analyze_video, mmss, sample_frames
 
 
 def squash(s: str) -> str:

@@ -1,0 +1,1 @@
+"""Maths off an image: printed problems solved and checked by sympy; table column totals."""

@@ -1,0 +1,2 @@
+"""Video inputs: telling a video from an image, reading it safely, timed frames, scene
+changes and OCR per keyframe."""
