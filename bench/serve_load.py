@@ -8,7 +8,7 @@ request (``.request.txt``) as a data URI. Two modes:
 - ``offline``: the offline engine (rapidocr + OpenCV), pure CPU;
 - ``vllm``: the vllm backend against a loopback model server (``tests/loopback_vllm.py``,
   real HTTP, in a process of its own) answering with the scripted Qwen3-VL replies of
-  ``tests/test_graph_vllm_loopback.py`` after ``--latency`` seconds per call.
+  ``tests/model/test_graph_vllm_loopback.py`` after ``--latency`` seconds per call.
 
 Each fill sends its own screenshot (invisible marks, so a new sha256) unless
 ``--same-image``: the response cache would otherwise answer fills after the first with no
@@ -264,7 +264,7 @@ def _model_server(latency: float, conn: Any, calls: Any) -> None:
 
     # vLLM's (uvicorn's) accept backlog; socketserver's 5 resets connections under load.
     http.server.ThreadingHTTPServer.request_queue_size = 2048
-    from tests.test_graph_vllm_loopback import qwen3_vl
+    from tests.model.test_graph_vllm_loopback import qwen3_vl
 
     server = LoopbackVLLM()
 

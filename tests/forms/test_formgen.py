@@ -18,7 +18,7 @@ from PIL import Image
 from bench.corpus import Case, corpus, field_spec, people
 from bench.formgen import CANONICAL_KEYS, MIN_INPUT_HEIGHT, FormSpec, Style, render
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LAYOUTS = ("left", "above", "placeholder", "table", "underline", "mixed")
 
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

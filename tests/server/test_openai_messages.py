@@ -22,7 +22,7 @@ from langgraph.types import Overwrite
 from agents.records import Answer
 from graph.context import Context
 from server.openai_api import BadRequest, ImagePolicy, to_messages
-from tests.test_openai_api import IMAGE, serve, tiny_png, user
+from tests.server.test_openai_api import IMAGE, serve, tiny_png, user
 
 
 def test_the_whole_conversation_becomes_langchain_messages() -> None:

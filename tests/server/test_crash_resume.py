@@ -26,9 +26,9 @@ import pytest
 
 from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, last_text
-from tests.test_graph_vllm_loopback import REQUEST, qwen3_vl
+from tests.model.test_graph_vllm_loopback import REQUEST, qwen3_vl
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

@@ -23,9 +23,9 @@ from langgraph_sdk.client import SyncLangGraphClient
 from tests.conftest import EXAMPLES
 
 if TYPE_CHECKING:  # imported by pytest_plugins, which must come first (assert rewriting)
-    from tests.langgraph_dev_server import LangGraphDev
+    from tests.server.langgraph_dev_server import LangGraphDev
 
-pytest_plugins = ["tests.langgraph_dev_server"]
+pytest_plugins = ["tests.server.langgraph_dev_server"]
 
 GRAPH = "vlcrew"
 NODES = {"ingest", "planner", "dispatch", "ocr", "gui", "data_mapping", "approval", "feedback"}

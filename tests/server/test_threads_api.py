@@ -20,7 +20,7 @@ import pytest
 from graph.context import Context
 from server.app import create_app
 from tests.conftest import EXAMPLES
-from tests.test_openai_api import serve
+from tests.server.test_openai_api import serve
 
 REQUEST = (EXAMPLES / "bank_account_zh.request.txt").read_text(encoding="utf-8").strip()
 IMAGE = "data:image/png;base64," + base64.b64encode(

@@ -1,6 +1,6 @@
 """Harness that runs the real ``langgraph dev`` server on ``langgraph.json``, offline.
 
-Used as a pytest plugin (``pytest_plugins = ["tests.langgraph_dev_server"]``): it provides the
+Used as a pytest plugin (``pytest_plugins = ["tests.server.langgraph_dev_server"]``): it provides the
 module-scoped ``langgraph_dev`` fixture and appends the server's log to the report of any
 test that used it and failed. The server is started the way a developer starts it for
 Studio, with only what keeps it off the network: no analytics, no version check, no
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANGGRAPH = Path(sys.executable).parent / "langgraph"
 READY_TIMEOUT = 120.0  # cold start is ~2 s; generous because 2 cores are shared
 LOG_TAIL_CHARS = 20_000

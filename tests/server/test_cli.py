@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT
-from tests.test_images import png_header_only
+from tests.documents.test_images import png_header_only
 
 REQUEST = "我叫张三，手机13812345678，帮我填一下"
 

@@ -17,7 +17,7 @@ from langgraph.types import Command
 from graph.builder import build_graph
 from graph.context import Context
 from graph.persistence import open_checkpointer
-from tests.test_approval_turns import form_message
+from tests.graph.test_approval_turns import form_message
 
 URL = os.environ.get("VLCREW_TEST_POSTGRES_URL")
 pytestmark = [pytest.mark.postgres,
