@@ -14,13 +14,10 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agents.model_client import (
-    ModelError,
-    StructuredReply,
-    build_chat_model,
-    call_structured,
-    image_part,
-)
+from agents.llm.chat_model import build_chat_model
+from agents.llm.errors import ModelError
+from agents.llm.image_parts import image_part
+from agents.llm.structured import StructuredReply, call_structured
 from agents.prompts import EXPERT_SYSTEM
 from agents.response_cache import ResponseCache
 from agents.settings import Settings

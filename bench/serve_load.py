@@ -306,7 +306,7 @@ def model_server(latency: float) -> Iterator[tuple[str, Any]]:
 def run_mode(mode: str, sizes: list[int], rounds: int, latency: float, screens: Screens,
              graph: Any, profile: bool) -> tuple[list[Batch], LoopSampler | None]:
     """Warm up once, then ``rounds`` batches of each size in ``sizes``."""
-    from agents import model_client
+    from agents.llm import image_parts
     from graph.context import Context
 
     batches, sampler = [], None
@@ -329,7 +329,7 @@ def run_mode(mode: str, sizes: list[int], rounds: int, latency: float, screens: 
             for _ in range(rounds):
                 images = [screens.next() for _ in range(n)]
                 probe.reset()
-                misses = model_client._png_data_uri.cache_info().misses
+                misses = image_parts._png_data_uri.cache_info().misses
                 sent = calls.value if calls is not None else 0
                 cpu, busy = time.process_time(), _machine_busy()
                 wall, latencies, errors = asyncio.run(_batch(base_url, images, mode))
@@ -337,7 +337,7 @@ def run_mode(mode: str, sizes: list[int], rounds: int, latency: float, screens: 
                 batches.append(Batch(
                     mode, n, wall, latencies, errors, cpu / n, probe.blocked, probe.worst,
                     calls.value - sent if calls is not None else 0,
-                    model_client._png_data_uri.cache_info().misses - misses,
+                    image_parts._png_data_uri.cache_info().misses - misses,
                     max(0.0, busy - cpu) / wall))
                 print(f"  {mode} N={n}: {wall:.2f} s, {len(errors)} error(s)", file=sys.stderr)
     return batches, sampler

@@ -8,33 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.metadata
+import inspect
 import io
 import json
 import os
 import threading
 import time
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
+import openai
 import pytest
 from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from agents.model_client import (
-    ANSWER_TOKENS,
-    NO_CONTENT_ERROR,
-    ModelError,
-    ReasoningChatOpenAI,
-    ResponseCache,
-    ThinkSplitter,
-    build_chat_model,
-    call_structured,
-    image_part,
-    json_schema_format,
-    split_inline_reasoning,
-)
+from agents.llm.chat_model import ANSWER_TOKENS, ReasoningChatOpenAI, build_chat_model
+from agents.llm.errors import ModelError
+from agents.llm.image_parts import image_part
+from agents.llm.reasoning import ThinkSplitter, split_inline_reasoning
+from agents.llm.structured import NO_CONTENT_ERROR, call_structured, json_schema_format
+from agents.llm.transport import async_http_client
+from agents.response_cache import ResponseCache
 from tests import conftest_loopback
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_sizes, part_types
 
@@ -503,3 +502,84 @@ def test_response_cache_unit(tmp_path: Path) -> None:
     cache.close()
     assert json.loads(json.dumps(ResponseCache(str(tmp_path / "sub" / "c.sqlite")).get("3-24"))) \
         == {"i": 24}
+
+
+# -- the langchain-openai internals the chat model relies on -------------------------------
+
+# ReasoningChatOpenAI's own private helpers; every other private method it defines overrides
+# a ChatOpenAI one.
+OWN_HELPERS = {"_split_chunk", "_tail_chunk", "_reraise"}
+
+
+def _upstream(name: str) -> Any:
+    """ChatOpenAI's implementation of ``name``, past routers that only take (*args, **kwargs)."""
+    for klass in ChatOpenAI.__mro__:
+        fn = vars(klass).get(name)
+        if fn is None:
+            continue
+        rest = list(inspect.signature(fn).parameters.values())[1:]
+        if rest and all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in rest):
+            continue  # e.g. ChatOpenAI._stream, which picks an API and passes everything on
+        return fn
+    return None
+
+
+def _signature_problem(ours: Any, theirs: Any) -> str | None:
+    """Why ``ours`` can no longer stand in for ``theirs``, or None."""
+    if inspect.isasyncgenfunction(ours) != inspect.isasyncgenfunction(theirs) or \
+            inspect.iscoroutinefunction(ours) != inspect.iscoroutinefunction(theirs):
+        return "it changed between sync, async and generator"
+    mine, up = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+
+    def positional(params: Any) -> list[str]:
+        return [n for n, p in params.items() if p.kind in (p.POSITIONAL_ONLY,
+                                                           p.POSITIONAL_OR_KEYWORD)]
+
+    def keyword_only(params: Any) -> set[str]:
+        return {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY}
+
+    def var_keyword(params: Any) -> bool:
+        return any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+    if positional(mine) != positional(up):  # both sides pass these by position
+        return f"positional parameters {positional(up)}, we rely on {positional(mine)}"
+    if not keyword_only(mine) <= keyword_only(up):
+        return f"keyword-only {sorted(keyword_only(mine) - keyword_only(up))} are gone"
+    if (keyword_only(up) - keyword_only(mine) or var_keyword(up)) and not var_keyword(mine):
+        return "it takes more keywords than our override accepts"
+    return None
+
+
+def test_overridden_langchain_openai_internals_still_match() -> None:
+    """ReasoningChatOpenAI overrides private ChatOpenAI methods (no public hooks exist): when
+    a langchain-openai release drops or reshapes one, fail here, naming it."""
+    version = importlib.metadata.version("langchain-openai")
+    ours = {name: fn for name, fn in vars(ReasoningChatOpenAI).items()
+            if name.startswith("_") and not name.startswith("__")
+            and isinstance(fn, FunctionType | staticmethod)}
+    assert set(ours) >= OWN_HELPERS, "OWN_HELPERS lists a helper ReasoningChatOpenAI lost"
+    overrides = sorted(set(ours) - OWN_HELPERS)
+    problems = []
+    for name in sorted(OWN_HELPERS):
+        if _upstream(name) is not None:
+            problems.append(f"ChatOpenAI.{name} now exists: our helper of that name overrides "
+                            "it by accident; rename ours")
+    for name in overrides:
+        theirs = _upstream(name)
+        if theirs is None:
+            problems.append(f"ChatOpenAI.{name} is gone: agents/llm/chat_model.py overrides "
+                            "it (if it is a new helper of ours, add it to OWN_HELPERS)")
+            continue
+        why = _signature_problem(ours[name], theirs)
+        if why:
+            problems.append(f"ChatOpenAI.{name}{inspect.signature(theirs)} changed: {why}; "
+                            f"re-check the override in agents/llm/chat_model.py")
+    assert not problems, (f"langchain-openai {version} no longer fits ReasoningChatOpenAI "
+                          "(pinned in pyproject.toml):\n" + "\n".join(problems))
+
+
+def test_the_http_client_is_built_from_the_sdks_httpx() -> None:
+    """openai >= 3 runs on httpx2, older SDKs on httpx: the client we hand it must match."""
+    client = async_http_client(5.0)
+    assert issubclass(openai.DefaultAsyncHttpxClient, type(client))
+    asyncio.run(client.aclose())

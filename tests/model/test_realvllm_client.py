@@ -25,14 +25,10 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, S
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, Field
 
-from agents.model_client import (
-    NO_CONTENT_ERROR,
-    ModelError,
-    ReasoningChatOpenAI,
-    build_chat_model,
-    call_structured,
-    image_part,
-)
+from agents.llm.chat_model import ReasoningChatOpenAI, build_chat_model
+from agents.llm.errors import ModelError
+from agents.llm.image_parts import image_part
+from agents.llm.structured import NO_CONTENT_ERROR, call_structured
 
 URL = os.environ.get("VLCREW_REALVLLM_URL", "").rstrip("/").removesuffix("/v1")
 MODEL_DIR = os.environ.get("VLCREW_REALVLLM_MODEL_DIR", "")

@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agents import model_client
-from agents.model_client import aimage_part, build_chat_model, image_part
+from agents.llm import image_parts
+from agents.llm.chat_model import build_chat_model
+from agents.llm.image_parts import aimage_part, image_part
 from tests.conftest import ROOT
 from tests.loopback_vllm import LoopbackVLLM, Reply
 
@@ -66,7 +67,7 @@ def test_encoding_for_the_model_does_not_stall_the_event_loop(tmp_path: Path) ->
 
 def test_one_thread_encodes_an_image_the_others_wait_for_it(tmp_path: Path) -> None:
     path = noisy_png(tmp_path / "form.png", 900)
-    before = model_client._png_data_uri.cache_info().misses
+    before = image_parts._png_data_uri.cache_info().misses
     urls: list[str] = []
     gate = threading.Barrier(4)
 
@@ -80,8 +81,8 @@ def test_one_thread_encodes_an_image_the_others_wait_for_it(tmp_path: Path) -> N
     for t in threads:
         t.join()
     assert len(urls) == 4 and len(set(urls)) == 1
-    assert model_client._png_data_uri.cache_info().misses - before == 1
-    assert not model_client._uri_locks  # no lock left behind per image
+    assert image_parts._png_data_uri.cache_info().misses - before == 1
+    assert not image_parts._uri_locks  # no lock left behind per image
 
 
 def test_the_model_client_sends_every_concurrent_call_at_once(
