@@ -15,6 +15,7 @@ from typing import Any
 from langgraph.types import interrupt
 
 from agents.chat import writes_chinese
+from agents.messages import say
 from agents.records import Approval
 from agents.settings import settings_of
 from tools.common.masking import mask_value
@@ -30,9 +31,7 @@ ACTIONS = ("accept", "edit", "reject")
 def approval_request(fields: list[FilledField], missing: list[str], images: list[ImageRef],
                      problems: list[str], zh: bool) -> dict[str, Any]:
     """What the interrupt shows: the fields about to be used and what is still wrong."""
-    question = ("请确认以下字段：接受、修改（给出新值）或拒绝。" if zh else
-                "Please review the fields: accept, edit (give new values) or reject.")
-    return {"kind": "approval", "question": question,
+    return {"kind": "approval", "question": say("approval.question", zh),
             "fields": [f.model_dump(mode="json") for f in fields], "missing": list(missing),
             "problems": list(problems), "actions": list(ACTIONS),
             "images": [{"id": i.id, "width": i.width, "height": i.height} for i in images]}

@@ -25,6 +25,7 @@ from agents.act_decide import Decision, Planned, decide, way_forward
 from agents.act_model import decide_with_model
 from agents.chat import writes_chinese
 from agents.data_mapping import user_data_of
+from agents.messages import say
 from agents.records import ActReport, StepError
 from agents.settings import settings_of
 from tools.browser.chromium import host_guard, open_page
@@ -86,9 +87,7 @@ def _approval(p: Planned, results: list[ActionResult], zh: bool) -> Any:
     """Ask before an irreversible click; returns the user's verdict."""
     return interrupt({
         "kind": "approval",
-        "question": (f"即将点击「{p.control.label if p.control else ''}」提交，是否继续？" if zh
-                     else f"About to click '{p.control.label if p.control else ''}', which "
-                          "commits. Go ahead?"),
+        "question": say("act.confirm_commit", zh, target=p.control.label if p.control else ""),
         "fields": [], "missing": [], "problems": [],
         "actions": ["accept", "reject"],
         "done": [r.masked() for r in results],

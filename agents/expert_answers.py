@@ -1,70 +1,74 @@
-"""The answer's parts for the document, math, frontend and video experts (feedback uses it).
+"""The answers of the document, math, frontend and video experts (feedback picks them).
 
-Each function fills the fields of the answer its expert owns and a one-line suggestion in
-the user's language; ``cite_parts`` says which expert produced which part, so a compound
-answer ("read this table and compute the total") shows where each piece came from.
+Each builder has the shape of ``agents/answer_builders.py``, ``(answer, turn) -> None``: it
+fills the fields of the answer its expert owns and a one-line suggestion in the user's
+language; ``cite_parts`` says which expert produced which part, so a compound answer ("read
+this table and compute the total") shows where each piece came from.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
+from agents.answer_builders import Turn
+from agents.messages import say
 from agents.records import Answer, Part, Plan, StepReport
 from tools.common.expert_schema import HtmlRebuild, MathSolution, Reading
 from tools.documents.tables import to_markdown
 
 
-def document_answer(answer: Answer, state: dict[str, Any], zh: bool) -> None:
+def document_answer(answer: Answer, turn: Turn) -> None:
     """Text in reading order (paragraphs), printed key-value pairs and tables."""
-    reading: Reading | None = state.get("reading")
-    blocks = state.get("ocr", [])
+    reading: Reading | None = turn.state.get("reading")
+    blocks = turn.state.get("ocr", [])
     answer.text = reading.text if reading and reading.text else "\n".join(b.text for b in blocks)
-    answer.pairs = list(state.get("ocr_pairs", []))
-    answer.tables = list(state.get("ocr_tables", []))
-    tables = f"，{len(answer.tables)} 个表格" if zh else f", {len(answer.tables)} table(s)"
-    answer.suggestion = (f"读到 {len(blocks)} 行文字{tables}。" if zh
-                         else f"Read {len(blocks)} line(s) of text{tables}.")
+    answer.pairs = list(turn.state.get("ocr_pairs", []))
+    answer.tables = list(turn.state.get("ocr_tables", []))
+    answer.suggestion = say("read_text.read", turn.zh, lines=len(blocks),
+                            tables=len(answer.tables))
 
 
-def math_answer(answer: Answer, state: dict[str, Any], zh: bool) -> None:
+def math_answer(answer: Answer, turn: Turn) -> None:
     """Each problem's steps and answer, and whether sympy verified it."""
-    solutions: list[MathSolution] = list(state.get("math", []))
+    solutions: list[MathSolution] = list(turn.state.get("math", []))
     answer.math = solutions
     lines = []
     for s in solutions:
-        mark = ("✓ sympy 已验证" if zh else "✓ checked by sympy") if s.verified else (
-            "未验证" if zh else "not verified")
+        mark = say("math.verified" if s.verified else "math.unverified", turn.zh)
         lines.append(f"{s.problem}: {s.answer or s.note} ({mark})")
     answer.text = "\n".join(x for x in (answer.text, *lines) if x)
     checked = sum(s.verified for s in solutions)
-    answer.suggestion = (f"解出 {len(solutions)} 道题，其中 {checked} 道经 sympy 验证。" if zh
-                         else f"Solved {len(solutions)} problem(s); {checked} checked by sympy.")
+    answer.suggestion = say("math.solved", turn.zh, count=len(solutions), checked=checked)
 
 
-def frontend_answer(answer: Answer, state: dict[str, Any], zh: bool, out: Path) -> None:
+def compound_answer(answer: Answer, turn: Turn) -> None:
+    """Read, then compute: the document's answer, then the math on it."""
+    document_answer(answer, turn)
+    math_answer(answer, turn)
+
+
+def frontend_answer(answer: Answer, turn: Turn) -> None:
     """The HTML, its similarity to the screenshot, and the page written to a file."""
-    page: HtmlRebuild | None = state.get("html")
+    page: HtmlRebuild | None = turn.state.get("html")
     if page is None:
         return
     answer.html = page.html
-    score = state.get("similarity")
+    score = turn.state.get("similarity")
     answer.similarity = round(score.score, 3) if score is not None else None
+    out = turn.folder([])
     out.mkdir(parents=True, exist_ok=True)
     (out / "page.html").write_text(page.html, encoding="utf-8")
     answer.files["html"] = str(out / "page.html")
-    answer.suggestion = (f"已生成 HTML（与截图的视觉相似度 {answer.similarity}）。" if zh else
-                         f"HTML written (visual similarity to the screenshot: "
-                         f"{answer.similarity}).")
+    answer.suggestion = say("frontend.written", turn.zh, similarity=answer.similarity)
 
 
-def video_answer(answer: Answer, state: dict[str, Any], zh: bool) -> None:
+def video_answer(answer: Answer, turn: Turn) -> None:
     """Events with their mm:ss timestamps (and the model's summary, if any)."""
-    answer.events = list(state.get("events", []))
+    answer.events = list(turn.state.get("events", []))
     rows = [f"{e.timestamp} {e.text}".strip() for e in answer.events]
-    answer.text = "\n".join(x for x in (state.get("description", ""), *rows) if x)
-    answer.suggestion = (f"找到 {len(answer.events)} 个事件。" if zh
-                         else f"Found {len(answer.events)} event(s).")
+    answer.text = "\n".join(x for x in (turn.state.get("description", ""), *rows) if x)
+    answer.suggestion = say("video.found", turn.zh, count=len(answer.events))
 
 
 def tables_markdown(answer: Answer) -> str:
@@ -84,7 +88,7 @@ _PRODUCED = {
 }
 
 
-def cite_parts(plan: Plan | None, reports: dict[str, StepReport], state: dict[str, Any]
+def cite_parts(plan: Plan | None, reports: dict[str, StepReport], state: Mapping[str, Any]
                ) -> list[Part]:
     """Which expert produced which part, for every step that ended well."""
     parts = []
