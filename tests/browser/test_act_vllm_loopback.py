@@ -23,8 +23,9 @@ from graph.context import Context
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_urls, last_text
 from tests.site_server import SiteServer, check_submission, load_tasks
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                                reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = [pytest.mark.browser, pytest.mark.server,
+              pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                                 reason="needs Debian's chromium at /usr/bin/chromium")]
 TASK = next(t for t in load_tasks() if t["id"] == "bank_partial")
 ROW = re.compile(r"^(\d+)\. (\w+): (.*?) bbox_2d=\[(\d+), (\d+), (\d+), (\d+)\]$", re.M)
 

@@ -39,9 +39,9 @@ from tools.browser.page_snapshot import (
 from tools.common.schema import UserDatum
 from tools.forms.mapping import map_fields
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")]
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>表单</title>
 <link rel="icon" href="data:,">

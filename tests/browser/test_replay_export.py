@@ -23,9 +23,9 @@ from tools.browser.chromium import CHROMIUM, open_page
 from tools.browser.page_snapshot import PageControl, PageSnapshot, snapshot
 from tools.browser.replay_export import replay_script
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")]
 
 site_server = pytest.importorskip("tests.site_server",
                                   reason="the local test site (tests/site_server.py) is absent")

@@ -471,6 +471,7 @@ def _open(url: str, data: bytes | None = None, headers: dict[str, str] | None = 
     return urllib.request.urlopen(request, timeout=10)
 
 
+@pytest.mark.server
 def test_server_records_urlencoded_get_and_multipart(site: SiteServer) -> None:
     site.reset()
     body = b"name=%E5%BC%A0%E4%B8%89&tags=a&tags=b&empty="
@@ -512,6 +513,7 @@ def test_multipart_quoting_as_chromium_sends_it() -> None:
     assert fields == {} and files['a"b'][:2] == ('x"y.png', 2)
 
 
+@pytest.mark.server
 def test_login_gate_and_latency() -> None:
     with SiteServer(latency={"/claim_en.html": 0.6}) as server:
         started = time.monotonic()
@@ -533,6 +535,8 @@ def test_login_gate_and_latency() -> None:
 
 # ---------------------------------------------------------------- every task, in Chromium
 
+@pytest.mark.browser
+@pytest.mark.server
 @needs_chromium
 @pytest.mark.parametrize("task", TASKS, ids=[t["id"] for t in TASKS])
 def test_task_by_hand(task: dict[str, Any], site: SiteServer, tab: Tab) -> None:
@@ -544,6 +548,8 @@ def test_task_by_hand(task: dict[str, Any], site: SiteServer, tab: Tab) -> None:
 
 # ---------------------------------------------------------------- pages that push back
 
+@pytest.mark.browser
+@pytest.mark.server
 @needs_chromium
 def test_validation_in_the_page_and_on_the_server(site: SiteServer, tab: Tab) -> None:
     from playwright.sync_api import expect
@@ -572,6 +578,8 @@ def test_validation_in_the_page_and_on_the_server(site: SiteServer, tab: Tab) ->
     tab.assert_clean()
 
 
+@pytest.mark.browser
+@pytest.mark.server
 @needs_chromium
 def test_consent_is_required_by_the_bank(site: SiteServer, tab: Tab) -> None:
     from playwright.sync_api import expect
@@ -589,6 +597,8 @@ def test_consent_is_required_by_the_bank(site: SiteServer, tab: Tab) -> None:
     tab.assert_clean()
 
 
+@pytest.mark.browser
+@pytest.mark.server
 @needs_chromium
 def test_wrong_password_stays_on_the_login_page(site: SiteServer, tab: Tab) -> None:
     from playwright.sync_api import expect
@@ -605,6 +615,8 @@ def test_wrong_password_stays_on_the_login_page(site: SiteServer, tab: Tab) -> N
     tab.assert_clean()
 
 
+@pytest.mark.browser
+@pytest.mark.server
 @needs_chromium
 def test_dynamic_page_changes_under_the_agent(site: SiteServer, tab: Tab) -> None:
     from playwright.sync_api import expect
@@ -620,6 +632,8 @@ def test_dynamic_page_changes_under_the_agent(site: SiteServer, tab: Tab) -> Non
     tab.assert_clean()
 
 
+@pytest.mark.browser
+@pytest.mark.server
 @needs_chromium
 def test_custom_dropdowns_by_keyboard(site: SiteServer, tab: Tab) -> None:
     page = tab.page

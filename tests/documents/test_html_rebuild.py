@@ -68,6 +68,7 @@ def test_rebuild_places_controls_text_and_panels() -> None:
     assert not re.search(r"https?://", page.html)  # standalone: nothing to fetch
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_rendered_rebuild_looks_like_the_screenshot() -> None:
     img, _truth, blocks, page = rebuilt()
@@ -99,6 +100,7 @@ def test_similarity_terms() -> None:
     assert moved.edges < 0.6 and moved.score < other.score
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_rendering_is_offline_and_works_inside_an_event_loop() -> None:
     html = ('<html><head><link rel="stylesheet" href="https://cdn.example.com/x.css">'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image, ImageDraw
 
@@ -41,6 +42,7 @@ def test_read_text_answer_carries_text_and_pairs(tmp_path: Path) -> None:
         ("姓名", "李娜"), ("卡号", "622202001234")]
 
 
+@pytest.mark.server
 def test_vllm_read_text_returns_lines_pairs_and_tables(tmp_path: Path) -> None:
     from tests.loopback_vllm import LoopbackVLLM, Reply, last_text
 

@@ -74,7 +74,7 @@ def test_what_cannot_be_solved_says_why() -> None:
     assert solve_text("x + y = 3").note == "one equation in 2 unknowns"
 
 
-@pytest.mark.parametrize(("cases", "size"), [(MATH_CASES, 36), (MORE_MATH_CASES, 32)],
+@pytest.mark.parametrize(("cases", "size"), [(MATH_CASES, 36), pytest.param(MORE_MATH_CASES, 32, marks=pytest.mark.slow)],
                          ids=["worksheet", "worksheet-b"])
 def test_real_worksheet_read_and_solved(cases: list[MathCase], size: int) -> None:
     lines = [line for case in cases for line in case.printed()]

@@ -62,7 +62,8 @@ def test_motion_alone_is_not_an_event(tmp_path: Path) -> None:
         ("00:00", squash("同一页 Same slide"))]
 
 
-@pytest.mark.parametrize("fps", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("fps", [0.5, pytest.param(1.0, marks=pytest.mark.slow),
+                                 pytest.param(2.0, marks=pytest.mark.slow)])
 def test_cross_fades_are_one_change_each(tmp_path: Path, fps: float) -> None:
     """One-second cross-fades: a sample may land mid-fade; that is a transition, not a
     scene, and the text is read after it has settled."""

@@ -369,6 +369,7 @@ def test_link_without_image_splits_label_off_a_merged_block() -> None:
     assert box.label is None  # the inputs are not modified
 
 
+@pytest.mark.slow
 def test_link_synthesises_an_input_after_a_colon_label_with_blank_space() -> None:
     """A "label：" with nothing after it (the detector missed the field) gets an input."""
     from tools.perception.ocr_engine import read_text

@@ -97,6 +97,7 @@ def test_edit_is_revalidated_and_an_invalid_value_asks_again() -> None:
     assert state.values["approval"].decision == "edited"
 
 
+@pytest.mark.slow
 def test_a_resume_sent_with_other_settings_still_honours_the_approval() -> None:
     """The policy is the turn's: resuming with approve=auto must not skip the user's edit."""
     thread = Thread()
@@ -116,6 +117,7 @@ def test_reject_keeps_the_fields_but_writes_nothing() -> None:
     assert "拒绝" in answer.suggestion
 
 
+@pytest.mark.slow
 def test_unknown_resume_value_asks_again() -> None:
     thread = Thread()
     thread.send({"messages": [form_message()]}, ASK)
@@ -124,6 +126,7 @@ def test_unknown_resume_value_asks_again() -> None:
     assert "accept, edit" in state.interrupts[0].value["problems"][0]
 
 
+@pytest.mark.slow
 def test_follow_ups_reuse_perception_and_change_only_what_was_asked() -> None:
     thread = Thread()
     first = fields_of(thread.send({"messages": [form_message()]}))
@@ -145,6 +148,7 @@ def test_follow_ups_reuse_perception_and_change_only_what_was_asked() -> None:
     assert thread.ran["ocr"] == 1 and thread.ran["gui"] == 1
 
 
+@pytest.mark.slow
 def test_hand_edits_outlive_later_turns() -> None:
     thread = Thread()
     thread.send({"messages": [form_message()]}, ASK)
@@ -156,6 +160,7 @@ def test_hand_edits_outlive_later_turns() -> None:
     assert fields["联系地址"].value == "上海市浦东新区世纪大道100号"
 
 
+@pytest.mark.slow
 def test_a_later_turn_overrides_a_hand_edit_of_the_same_field() -> None:
     thread = Thread()
     thread.send({"messages": [form_message()]}, ASK)
@@ -169,6 +174,7 @@ def test_a_later_turn_overrides_a_hand_edit_of_the_same_field() -> None:
     assert state.values["user_edits"] == {"职业": "教师"}
 
 
+@pytest.mark.slow
 def test_a_new_image_is_perceived_afresh() -> None:
     thread = Thread()
     thread.send({"messages": [form_message()]})
@@ -182,6 +188,7 @@ def test_a_new_image_is_perceived_afresh() -> None:
     assert "姓名" not in labels and labels  # nothing of the first form survives
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("follow_up", ["change the phone to 13912345678",
                                        "把手机号码改为13912345678"])
 def test_whole_history_without_a_thread_works_too(follow_up: str) -> None:
@@ -193,6 +200,7 @@ def test_whole_history_without_a_thread_works_too(follow_up: str) -> None:
     assert fields_of(state)["姓名"].value == "张三"
 
 
+@pytest.mark.slow
 def test_the_thread_keeps_a_thumbnail_not_the_full_screenshot() -> None:
     """Every checkpoint carries the chat: the full image lives in the store instead."""
     thread = Thread()

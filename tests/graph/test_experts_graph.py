@@ -89,6 +89,7 @@ def test_an_unreadable_problem_says_so(tmp_path: Path) -> None:
     assert math_step["status"] == "failed" and "no problem found" in math_step["message"]
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not shutil.which("chromium") and not Path("/usr/bin/chromium").exists(),
                     reason="the similarity score renders the HTML in /usr/bin/chromium")
 def test_screenshot_to_html_with_a_similarity_score(tmp_path: Path) -> None:

@@ -7,12 +7,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_core.messages import HumanMessage
 
 from graph.builder import graph
 from graph.context import Context
 from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, last_text
+
+pytestmark = pytest.mark.server
 
 FIRST = {"task": "describe", "steps": [
     {"id": "s1", "agent": "vision", "instruction": "describe", "depends_on": []},

@@ -47,6 +47,7 @@ def test_offline_vision_says_plainly_that_it_needs_the_model(tmp_path: Path) -> 
     assert "needs the Qwen3-VL model" in result["messages"][-1].content
 
 
+@pytest.mark.server
 def test_vllm_vision_describes_and_boxes_in_pixels(tmp_path: Path) -> None:
     def model(body: dict[str, Any]) -> Reply:
         if "planner of vlcrew" in body["messages"][0]["content"]:

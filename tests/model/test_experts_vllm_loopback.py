@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image
 
@@ -22,6 +23,8 @@ from bench.expert_inputs import math_image, text_video, ui_screenshot
 from graph.builder import graph
 from graph.context import Context
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_urls, last_text, text_parts
+
+pytestmark = pytest.mark.server
 
 
 def data_uri(image: Image.Image) -> str:

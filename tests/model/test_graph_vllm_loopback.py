@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_core.messages import HumanMessage
 
 from agents.data_mapping import user_data_of
@@ -23,6 +24,8 @@ from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_sizes, last_text
 from tools.common.coords import pixels_to_rel
 from tools.common.images import model_input_size
+
+pytestmark = pytest.mark.server
 
 NAME = "bank_account_zh"
 TRUTH = json.loads((EXAMPLES / f"{NAME}.truth.json").read_text(encoding="utf-8"))

@@ -37,6 +37,8 @@ from agents.response_cache import ResponseCache
 from tests import conftest_loopback
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_sizes, part_types
 
+pytestmark = pytest.mark.server
+
 # The shared fixture (tests/conftest.py may import it too; it is the same fixture).
 loopback_vllm = conftest_loopback.loopback_vllm
 

@@ -13,6 +13,9 @@ import pytest
 from tests.conftest import EXAMPLES, ROOT
 from tests.documents.test_images import png_header_only
 
+# Each test starts the command in a new Python process: out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 REQUEST = "我叫张三，手机13812345678，帮我填一下"
 
 

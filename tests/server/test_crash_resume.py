@@ -28,6 +28,8 @@ from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, last_text
 from tests.model.test_graph_vllm_loopback import REQUEST, qwen3_vl
 
+pytestmark = pytest.mark.server
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # imported by pytest_plugins, which must come first (assert r
 
 pytest_plugins = ["tests.server.langgraph_dev_server"]
 
+pytestmark = pytest.mark.server
+
 GRAPH = "vlcrew"
 NODES = {"ingest", "planner", "dispatch", "ocr", "gui", "data_mapping", "approval", "feedback"}
 REQUEST = (EXAMPLES / "bank_account_zh.request.txt").read_text(encoding="utf-8").strip()

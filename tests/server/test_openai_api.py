@@ -36,6 +36,8 @@ from graph.context import Context
 from server.openai_api import MAX_BODY_BYTES, MAX_IMAGES, build_app
 from tests.conftest import EXAMPLES
 
+pytestmark = pytest.mark.server
+
 REQUEST = (EXAMPLES / "insurance_claim_en.request.txt").read_text(encoding="utf-8").strip()
 IMAGE = "data:image/png;base64," + base64.b64encode(
     (EXAMPLES / "insurance_claim_en.png").read_bytes()).decode()

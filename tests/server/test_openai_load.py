@@ -85,6 +85,7 @@ def test_one_thread_encodes_an_image_the_others_wait_for_it(tmp_path: Path) -> N
     assert not image_parts._uri_locks  # no lock left behind per image
 
 
+@pytest.mark.server
 def test_the_model_client_sends_every_concurrent_call_at_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # 48 fills under load = 96 OCR and GUI calls in flight. vLLM batches whatever arrives;

@@ -86,6 +86,7 @@ def test_local_paths_need_an_allowed_folder(tmp_path: Path) -> None:
         policy.source(f"{inside}/a\0.png", "p")
 
 
+@pytest.mark.server
 def test_the_graph_gets_every_message_over_http(tmp_path: Path) -> None:
     seen: list[list[Any]] = []
 

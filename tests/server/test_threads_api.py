@@ -22,6 +22,8 @@ from server.app import create_app
 from tests.conftest import EXAMPLES
 from tests.server.test_openai_api import serve
 
+pytestmark = pytest.mark.server
+
 REQUEST = (EXAMPLES / "bank_account_zh.request.txt").read_text(encoding="utf-8").strip()
 IMAGE = "data:image/png;base64," + base64.b64encode(
     (EXAMPLES / "bank_account_zh.png").read_bytes()).decode()

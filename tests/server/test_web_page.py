@@ -33,9 +33,9 @@ RUN_TIMEOUT_MS = 180_000
 EDITED_PHONE = "13700001111"
 CHAT_EMAIL = "zhang.san@example.com"
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-)
+)]
 
 
 @pytest.fixture
