@@ -2,7 +2,7 @@
 
 Two sources, both transparent: the user's data mapped onto the page's controls by the same
 rules as a screenshot fill (``map_fields`` over the DOM's controls), and the imperative
-instructions of the request (``tools.browser.instructions``: click, select, tick, type, log in…).
+instructions of the request (``tools.browser.instruction_parser``: click, select, tick, type, log in…).
 Fills come first; then at most one *commit* — a click that submits or navigates — after
 which the page is perceived again. Intents whose control is not on this screen wait for a
 later one (multi-page flows). Nothing is decided twice for a control already in the state
@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tools.browser.instructions import Intent, resolve_all, submit_button
+from tools.browser.control_names import name_parts, to_elements
+from tools.browser.instruction_parser import Intent
+from tools.browser.instruction_resolver import resolve_all, submit_button
 from tools.browser.label_values import values_for_labels
-from tools.browser.page_snapshot import PageControl, PageSnapshot, name_parts, to_elements
+from tools.browser.page_records import PageControl, PageSnapshot
 from tools.common.schema import UserDatum
 from tools.forms.lexicon import KEYS, match_label
 from tools.forms.mapping import map_fields

@@ -19,7 +19,7 @@ from PIL import Image
 
 from agents.act_decide import IRREVERSIBLE, Decision, Planned
 from agents.settings import Settings
-from tools.browser.page_snapshot import PageControl, PageSnapshot
+from tools.browser.page_records import PageControl, PageSnapshot
 from tools.common.blobstore import put_image
 from tools.common.coords import pixels_to_rel, rel_to_pixels
 from tools.common.images import model_input_size

@@ -28,22 +28,17 @@ from agents.data_mapping import user_data_of
 from agents.messages import say
 from agents.records import ActReport, StepError
 from agents.settings import settings_of
+from tools.browser.action_core import ActionResult
+from tools.browser.check_actions import choose, set_checked
 from tools.browser.chromium import host_guard, open_page
-from tools.browser.instructions import parse
-from tools.browser.page_actions import (
-    ActionResult,
-    choose,
-    click,
-    fill,
-    focus,
-    pick_suggestion,
-    press,
-    select,
-    set_checked,
-    upload,
-)
-from tools.browser.page_snapshot import PageSnapshot, fingerprint, snapshot
+from tools.browser.instruction_parser import parse
+from tools.browser.navigation_actions import click, press
+from tools.browser.page_records import PageSnapshot
+from tools.browser.perceive import fingerprint, snapshot
 from tools.browser.screen_check import shown_on_screen
+from tools.browser.select_actions import pick_suggestion, select
+from tools.browser.text_actions import fill, focus
+from tools.browser.upload_action import upload
 from tools.perception.ocr_engine import read_text
 
 log = logging.getLogger(__name__)

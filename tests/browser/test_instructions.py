@@ -1,6 +1,6 @@
-"""Imperative GUI requests → intents → controls (tools/browser/instructions.py), pure text, no browser.
+"""Imperative GUI requests → intents → controls (tools/browser/instruction_parser.py, instruction_resolver.py), pure text, no browser.
 
-The page is a hand-written :class:`PageSnapshot` shaped like what ``page_snapshot.snapshot``
+The page is a hand-written :class:`PageSnapshot` shaped like what ``perceive.snapshot``
 reads off the local test site (bilingual labels, buttons whose texts contain each other,
 checkbox groups, a custom dropdown, an autocomplete, a login form).
 """
@@ -11,15 +11,9 @@ from typing import Any
 
 import pytest
 
-from tools.browser.instructions import (
-    Intent,
-    name_score,
-    parse,
-    resolve,
-    resolve_all,
-    submit_button,
-)
-from tools.browser.page_snapshot import ControlKind, PageControl, PageOption, PageSnapshot
+from tools.browser.instruction_parser import Intent, parse
+from tools.browser.instruction_resolver import name_score, resolve, resolve_all, submit_button
+from tools.browser.page_records import ControlKind, PageControl, PageOption, PageSnapshot
 
 
 def _c(i: int, kind: ControlKind, label: str, **kw: Any) -> PageControl:

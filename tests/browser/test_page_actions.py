@@ -1,4 +1,4 @@
-"""Actions on live pages (tools/browser/page_actions.py), read back, on the local test site.
+"""Actions on live pages (tools/browser/*_action*.py), read back, on the local test site.
 
 One headless Chromium for the module; the site (tests/site_server.py) records what every form
 submitted, and ``check_submission`` with the task's ``expect`` from tests/site/tasks.json is
@@ -15,9 +15,17 @@ from typing import Any
 
 import pytest
 
-from tools.browser import page_actions as act
+from tools.browser.action_core import RETRIES, ActionResult
+from tools.browser.check_actions import choose, set_checked
 from tools.browser.chromium import CHROMIUM, open_page
-from tools.browser.page_snapshot import PageControl, PageSnapshot, snapshot
+from tools.browser.control_value import set_value
+from tools.browser.navigation_actions import click, goto, press, scroll, wait_for_text, wait_settled
+from tools.browser.page_records import PageControl, PageSnapshot
+from tools.browser.page_watch import set_dialog_policy
+from tools.browser.perceive import snapshot
+from tools.browser.select_actions import pick_suggestion, select
+from tools.browser.text_actions import fill, focus
+from tools.browser.upload_action import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -50,7 +58,7 @@ def _by(snap: PageSnapshot, label: str, option: str | None = None) -> PageContro
     raise LookupError(label)
 
 
-def _ok(*results: act.ActionResult) -> None:
+def _ok(*results: ActionResult) -> None:
     for r in results:
         TIMINGS.setdefault(r.action, []).append(r.seconds)
         assert r.ok, str(r)
@@ -65,22 +73,22 @@ def _check(site: Any, task: str) -> None:
 # ------------------------------------------------------------------ forms
 
 
-async def _bank(browser: Any, url: str) -> list[act.ActionResult]:
+async def _bank(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/bank_zh.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
         return [
-            await act.fill(page, _by(s, "姓名"), "张三", key="name"),
-            await act.choose(page, _by(s, "性别", "男")),
-            await act.fill(page, _by(s, "出生日期"), "1990年5月12日"),  # typed as ISO
-            await act.select(page, _by(s, "证件类型"), "身份证"),  # fuzzy: 居民身份证
-            await act.fill(page, _by(s, "证件号码"), "110105199005120030", key="id_number"),
-            await act.fill(page, _by(s, "手机号码"), "13812345678"),
-            await act.set_value(page, _by(s, "电子邮箱"), "zhangsan@example.com"),
-            await act.fill(page, _by(s, "联系地址"), "北京市朝阳区建国路88号"),
-            await act.fill(page, _by(s, "职业"), "软件工程师"),
-            await act.select(page, _by(s, "账户类型"), "Ⅰ类借记账户"),
-            await act.set_checked(page, _by(s, "本人已阅读")),
-            await act.click(page, "提交"),
+            await fill(page, _by(s, "姓名"), "张三", key="name"),
+            await choose(page, _by(s, "性别", "男")),
+            await fill(page, _by(s, "出生日期"), "1990年5月12日"),  # typed as ISO
+            await select(page, _by(s, "证件类型"), "身份证"),  # fuzzy: 居民身份证
+            await fill(page, _by(s, "证件号码"), "110105199005120030", key="id_number"),
+            await fill(page, _by(s, "手机号码"), "13812345678"),
+            await set_value(page, _by(s, "电子邮箱"), "zhangsan@example.com"),
+            await fill(page, _by(s, "联系地址"), "北京市朝阳区建国路88号"),
+            await fill(page, _by(s, "职业"), "软件工程师"),
+            await select(page, _by(s, "账户类型"), "Ⅰ类借记账户"),
+            await set_checked(page, _by(s, "本人已阅读")),
+            await click(page, "提交"),
         ]
 
 
@@ -94,14 +102,14 @@ def test_bank_form_submits_exactly_the_values(run: Any, site: Any) -> None:
     _check(site, "bank_full")
 
 
-async def _custom(browser: Any, url: str) -> list[act.ActionResult]:
+async def _custom(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/custom_select.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
         return [
-            await act.select(page, _by(s, "期望城市"), "上海"),
-            await act.select(page, _by(s, "最高学历"), "硕士"),
-            await act.pick_suggestion(page, _by(s, "毕业院校"), "复旦", "复旦大学"),
-            await act.click(page, _by(s, "提交")),
+            await select(page, _by(s, "期望城市"), "上海"),
+            await select(page, _by(s, "最高学历"), "硕士"),
+            await pick_suggestion(page, _by(s, "毕业院校"), "复旦", "复旦大学"),
+            await click(page, _by(s, "提交")),
         ]
 
 
@@ -114,13 +122,13 @@ def test_custom_dropdowns_and_autocomplete(run: Any, site: Any) -> None:
     _check(site, "custom_select_zh")
 
 
-async def _rejected(browser: Any, url: str) -> list[act.ActionResult]:
+async def _rejected(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/validate.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
-        out = [await act.fill(page, _by(s, "收货人"), "刘洋"),
-               await act.fill(page, _by(s, "手机号码"), "1381234567"),
-               await act.fill(page, _by(s, "邮政编码"), "100080")]
-        out.append(await act.click(page, "保存地址 / Save"))
+        out = [await fill(page, _by(s, "收货人"), "刘洋"),
+               await fill(page, _by(s, "手机号码"), "1381234567"),
+               await fill(page, _by(s, "邮政编码"), "100080")]
+        out.append(await click(page, "保存地址 / Save"))
         after = await snapshot(page, screenshot=False)
         assert _by(after, "手机号码").validation_message
         return out
@@ -149,20 +157,20 @@ _FLAKY = """<input id="a" aria-label="A"><input id="b" aria-label="B" maxlength=
 </script>"""
 
 
-async def _flaky(browser: Any, url: str) -> list[act.ActionResult]:
+async def _flaky(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/index.html", browser=browser) as page:
         await page.set_content(_FLAKY)
         s = await snapshot(page, screenshot=False)
-        return [await act.fill(page, _by(s, "A"), "hello"),
-                await act.fill(page, _by(s, "B"), "12345"),
-                await act.select(page, _by(s, "S"), "北京"),
-                await act.select(page, _by(s, "S"), "上海")]
+        return [await fill(page, _by(s, "A"), "hello"),
+                await fill(page, _by(s, "B"), "12345"),
+                await select(page, _by(s, "S"), "北京"),
+                await select(page, _by(s, "S"), "上海")]
 
 
 def test_mismatch_is_retried_then_reported(run: Any, site: Any) -> None:
     retried, truncated, ambiguous, absent = run(_flaky, site.url)
     assert retried.ok and retried.attempts == 2 and retried.readback == "hello"
-    assert not truncated.ok and truncated.attempts == 1 + act.RETRIES
+    assert not truncated.ok and truncated.attempts == 1 + RETRIES
     assert truncated.readback == "123" and "different value" in truncated.message
     assert not ambiguous.ok and "no option matches" in ambiguous.message  # a tie is no guess
     assert not absent.ok and "no option matches '上海'" in absent.message
@@ -171,12 +179,12 @@ def test_mismatch_is_retried_then_reported(run: Any, site: Any) -> None:
 # ------------------------------------------------------------------ clicks, keys, navigation
 
 
-async def _clicks(browser: Any, url: str) -> list[act.ActionResult]:
+async def _clicks(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/buttons.html", browser=browser) as page:
-        save = await act.click(page, "保存")  # not 保存草稿
-        await act.goto(page, "/buttons.html")
-        refresh = await act.click(page, "Refresh")  # a div role=button reporting by fetch
-        missing = await act.click(page, "不存在的按钮", timeout_s=0.5)
+        save = await click(page, "保存")  # not 保存草稿
+        await goto(page, "/buttons.html")
+        refresh = await click(page, "Refresh")  # a div role=button reporting by fetch
+        missing = await click(page, "不存在的按钮", timeout_s=0.5)
         return [save, refresh, missing]
 
 
@@ -190,11 +198,11 @@ def test_click_by_exact_text(run: Any, site: Any) -> None:
     assert not missing.ok and "nothing on the page reads" in missing.message
 
 
-async def _search(browser: Any, url: str) -> act.ActionResult:
+async def _search(browser: Any, url: str) -> ActionResult:
     async with open_page(url + "/search.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
-        _ok(await act.fill(page, _by(s, "搜索商品"), "蓝牙耳机"))
-        return await act.press(page, "回车", _by(s, "搜索商品"))
+        _ok(await fill(page, _by(s, "搜索商品"), "蓝牙耳机"))
+        return await press(page, "回车", _by(s, "搜索商品"))
 
 
 def test_press_enter_submits_and_waits(run: Any, site: Any) -> None:
@@ -205,12 +213,12 @@ def test_press_enter_submits_and_waits(run: Any, site: Any) -> None:
     _check(site, "search")
 
 
-async def _fenced(browser: Any, url: str) -> list[act.ActionResult]:
+async def _fenced(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/index.html", browser=browser) as page:
-        away = await act.goto(page, "https://elsewhere.example/phish")
+        away = await goto(page, "https://elsewhere.example/phish")
         await page.set_content('<a href="http://elsewhere.example/x">外部链接</a>')
-        link = await act.click(page, "外部链接")
-        same = await act.goto(page, "/search.html")
+        link = await click(page, "外部链接")
+        same = await goto(page, "/search.html")
         return [away, link, same]
 
 
@@ -226,18 +234,18 @@ def test_other_hosts_are_refused(run: Any, site: Any) -> None:
 # ------------------------------------------------------------------ files, flows, late pages
 
 
-async def _product(browser: Any, url: str, outside: Path) -> list[act.ActionResult]:
+async def _product(browser: Any, url: str, outside: Path) -> list[ActionResult]:
     async with open_page(url + "/products.html", browser=browser) as page:
-        out = [await act.click(page, "添加商品")]
+        out = [await click(page, "添加商品")]
         s = await snapshot(page, screenshot=False)
         allowed = [site_server.FILES_DIR]
-        out += [await act.fill(page, _by(s, "商品名称"), "蓝牙耳机 Pro"),
-                await act.fill(page, _by(s, "价格"), "199.00"),
-                await act.fill(page, _by(s, "库存"), "50"),
-                await act.upload(page, _by(s, "商品图片"), outside, allowed_dirs=allowed),
-                await act.upload(page, _by(s, "商品图片"),
+        out += [await fill(page, _by(s, "商品名称"), "蓝牙耳机 Pro"),
+                await fill(page, _by(s, "价格"), "199.00"),
+                await fill(page, _by(s, "库存"), "50"),
+                await upload(page, _by(s, "商品图片"), outside, allowed_dirs=allowed),
+                await upload(page, _by(s, "商品图片"),
                                  site_server.FILES_DIR / "earbuds.png", allowed_dirs=allowed),
-                await act.click(page, "发布 / Publish")]
+                await click(page, "发布 / Publish")]
         return out
 
 
@@ -254,19 +262,19 @@ def test_upload_only_from_allowed_dirs_in_a_two_page_flow(run: Any, site: Any,
     _check(site, "product_add")
 
 
-async def _dynamic(browser: Any, url: str) -> list[act.ActionResult]:
+async def _dynamic(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/dynamic.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
-        out = [await act.fill(page, _by(s, "姓名"), "Li Lei"),
-               await act.select(page, _by(s, "参会方式"), "On site"),
-               await act.click(page, _by(s, "添加发票信息"))]
+        out = [await fill(page, _by(s, "姓名"), "Li Lei"),
+               await select(page, _by(s, "参会方式"), "On site"),
+               await click(page, _by(s, "添加发票信息"))]
         s = await snapshot(page, screenshot=False)  # the invoice fields exist only now
-        out += [await act.fill(page, _by(s, "发票抬头"), "北京星河科技有限公司"),
-                await act.fill(page, _by(s, "税号"), "91110105MA01ABCD26"),
-                await act.wait_for_text(page, "素食", timeout_s=5)]
+        out += [await fill(page, _by(s, "发票抬头"), "北京星河科技有限公司"),
+                await fill(page, _by(s, "税号"), "91110105MA01ABCD26"),
+                await wait_for_text(page, "素食", timeout_s=5)]
         s = await snapshot(page, screenshot=False)  # the late meal section arrived
-        out += [await act.choose(page, _by(s, "餐饮偏好", "素食 Vegetarian")),
-                await act.click(page, "提交报名 / Register")]
+        out += [await choose(page, _by(s, "餐饮偏好", "素食 Vegetarian")),
+                await click(page, "提交报名 / Register")]
         return out
 
 
@@ -277,12 +285,12 @@ def test_a_page_that_changes_under_the_agent(run: Any, site: Any) -> None:
     _check(site, "dynamic_slow")
 
 
-async def _misc(browser: Any, url: str) -> list[act.ActionResult]:
+async def _misc(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/appointment.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
-        return [await act.focus(page, _by(s, "备注")),
-                await act.scroll(page, 300),
-                await act.wait_settled(page, timeout_s=2)]
+        return [await focus(page, _by(s, "备注")),
+                await scroll(page, 300),
+                await wait_settled(page, timeout_s=2)]
 
 
 def test_focus_scroll_wait(run: Any, site: Any) -> None:
@@ -296,14 +304,14 @@ def test_focus_scroll_wait(run: Any, site: Any) -> None:
 # ------------------------------------------------------------------ secrets stay out of logs
 
 
-async def _login(browser: Any, url: str) -> list[act.ActionResult]:
+async def _login(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/login.html", browser=browser) as page:
         s = await snapshot(page, screenshot=False)
-        out = [await act.fill(page, _by(s, "用户名"), "alice"),
-               await act.fill(page, _by(s, "密码"), "s3cret!")]
+        out = [await fill(page, _by(s, "用户名"), "alice"),
+               await fill(page, _by(s, "密码"), "s3cret!")]
         await page.set_content('<label>证件号码 <input name="idn"></label>')
         s = await snapshot(page, screenshot=False)
-        out.append(await act.fill(page, _by(s, "证件号码"), "110105199005120030"))
+        out.append(await fill(page, _by(s, "证件号码"), "110105199005120030"))
         return out
 
 
@@ -327,10 +335,10 @@ _DIALOGS = """<button id="del" onclick="document.getElementById('out').textConte
 async def _dialogs(browser: Any, url: str) -> list[Any]:
     async with open_page(url + "/index.html", browser=browser) as page:
         await page.set_content(_DIALOGS)
-        declined = await act.click(page, "删除")
+        declined = await click(page, "删除")
         first = await page.text_content("#out")
-        act.set_dialog_policy(page, accept_confirm=True)
-        accepted = await act.click(page, "删除")
+        set_dialog_policy(page, accept_confirm=True)
+        accepted = await click(page, "删除")
         return [declined, first, accepted, await page.text_content("#out")]
 
 
@@ -349,14 +357,14 @@ _STYLED = """<style>.hide{display:none} .sr{position:absolute;opacity:0}</style>
      >订阅 C</div>"""
 
 
-async def _styled(browser: Any, url: str) -> list[act.ActionResult]:
+async def _styled(browser: Any, url: str) -> list[ActionResult]:
     async with open_page(url + "/index.html", browser=browser) as page:
         await page.set_content(_STYLED)
         s = await snapshot(page, screenshot=False)
-        return [await act.set_checked(page, _by(s, "订阅 A")),
-                await act.set_checked(page, _by(s, "订阅 B")),
-                await act.set_checked(page, _by(s, "订阅 C")),
-                await act.set_checked(page, _by(s, "订阅 C"), False)]
+        return [await set_checked(page, _by(s, "订阅 A")),
+                await set_checked(page, _by(s, "订阅 B")),
+                await set_checked(page, _by(s, "订阅 C")),
+                await set_checked(page, _by(s, "订阅 C"), False)]
 
 
 def test_styled_and_custom_checkboxes(run: Any, site: Any) -> None:

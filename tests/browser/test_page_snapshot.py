@@ -1,4 +1,4 @@
-"""Perception of a live page (tools/browser/page_snapshot.py) and the browser fence (tools/browser/chromium.py).
+"""Perception of a live page (tools/browser/perceive.py, perception_js.py) and the browser fence (tools/browser/chromium.py).
 
 One headless Chromium (Debian's /usr/bin/chromium) for the module; pages are served from a
 temporary directory by an ``http.server`` on 127.0.0.1. The page below names its controls in
@@ -28,14 +28,9 @@ from tools.browser.chromium import (
     host_guard,
     open_page,
 )
-from tools.browser.page_snapshot import (
-    PageSnapshot,
-    fingerprint,
-    mapping_label,
-    name_parts,
-    snapshot,
-    to_elements,
-)
+from tools.browser.control_names import mapping_label, name_parts, to_elements
+from tools.browser.page_records import PageSnapshot
+from tools.browser.perceive import fingerprint, snapshot
 from tools.common.schema import UserDatum
 from tools.forms.mapping import map_fields
 

@@ -18,10 +18,16 @@ from typing import Any
 
 import pytest
 
-from tools.browser import page_actions as act
+from tools.browser.action_core import ActionResult
+from tools.browser.check_actions import choose, set_checked
 from tools.browser.chromium import CHROMIUM, open_page
-from tools.browser.page_snapshot import PageControl, PageSnapshot, snapshot
+from tools.browser.navigation_actions import click, press
+from tools.browser.page_records import PageControl, PageSnapshot
+from tools.browser.perceive import snapshot
 from tools.browser.replay_export import replay_script
+from tools.browser.select_actions import pick_suggestion, select
+from tools.browser.text_actions import fill
+from tools.browser.upload_action import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -44,52 +50,52 @@ def _by(snap: PageSnapshot, label: str, option: str | None = None) -> PageContro
                 if label in c.label and (option is None or c.option_text == option))
 
 
-async def _bank(page: Any) -> list[act.ActionResult]:
+async def _bank(page: Any) -> list[ActionResult]:
     s = await snapshot(page, screenshot=False)
-    return [await act.fill(page, _by(s, "姓名"), "张三", key="name"),
-            await act.choose(page, _by(s, "性别", "女")),
-            await act.fill(page, _by(s, "出生日期"), "1990-05-12"),
-            await act.select(page, _by(s, "证件类型"), "护照"),
-            await act.fill(page, _by(s, "证件号码"), "E12345678", key="id_number"),
-            await act.fill(page, _by(s, "手机号码"), "13812345678"),
-            await act.select(page, _by(s, "账户类型"), "Ⅱ类"),  # ambiguous (Ⅲ类 ⊃ II类): fails …
-            await act.select(page, _by(s, "账户类型"), "Ⅱ类电子账户"),  # … and is not replayed
-            await act.set_checked(page, _by(s, "本人已阅读")),
-            await act.click(page, "提交")]
+    return [await fill(page, _by(s, "姓名"), "张三", key="name"),
+            await choose(page, _by(s, "性别", "女")),
+            await fill(page, _by(s, "出生日期"), "1990-05-12"),
+            await select(page, _by(s, "证件类型"), "护照"),
+            await fill(page, _by(s, "证件号码"), "E12345678", key="id_number"),
+            await fill(page, _by(s, "手机号码"), "13812345678"),
+            await select(page, _by(s, "账户类型"), "Ⅱ类"),  # ambiguous (Ⅲ类 ⊃ II类): fails …
+            await select(page, _by(s, "账户类型"), "Ⅱ类电子账户"),  # … and is not replayed
+            await set_checked(page, _by(s, "本人已阅读")),
+            await click(page, "提交")]
 
 
-async def _custom(page: Any) -> list[act.ActionResult]:
+async def _custom(page: Any) -> list[ActionResult]:
     s = await snapshot(page, screenshot=False)
-    return [await act.select(page, _by(s, "期望城市"), "深圳"),
-            await act.select(page, _by(s, "最高学历"), "本科"),
-            await act.pick_suggestion(page, _by(s, "毕业院校"), "浙江", "浙江大学"),
-            await act.click(page, "提交 / Submit")]
+    return [await select(page, _by(s, "期望城市"), "深圳"),
+            await select(page, _by(s, "最高学历"), "本科"),
+            await pick_suggestion(page, _by(s, "毕业院校"), "浙江", "浙江大学"),
+            await click(page, "提交 / Submit")]
 
 
-async def _product(page: Any) -> list[act.ActionResult]:
-    out = [await act.click(page, "添加商品")]
+async def _product(page: Any) -> list[ActionResult]:
+    out = [await click(page, "添加商品")]
     s = await snapshot(page, screenshot=False)
     return [
         *out,
-        await act.fill(page, _by(s, "商品名称"), "蓝牙耳机 Pro"),
-        await act.fill(page, _by(s, "价格"), "199.00"),
-        await act.fill(page, _by(s, "库存"), "50"),
-        await act.upload(page, _by(s, "商品图片"), site_server.FILES_DIR / "earbuds.png",
+        await fill(page, _by(s, "商品名称"), "蓝牙耳机 Pro"),
+        await fill(page, _by(s, "价格"), "199.00"),
+        await fill(page, _by(s, "库存"), "50"),
+        await upload(page, _by(s, "商品图片"), site_server.FILES_DIR / "earbuds.png",
                          allowed_dirs=[site_server.FILES_DIR]),
-        await act.click(page, "发布 / Publish")]
+        await click(page, "发布 / Publish")]
 
 
-async def _login(page: Any) -> list[act.ActionResult]:
+async def _login(page: Any) -> list[ActionResult]:
     s = await snapshot(page, screenshot=False)
-    out = [await act.fill(page, _by(s, "用户名"), "alice"),
-           await act.fill(page, _by(s, "密码"), "s3cret!"),
-           await act.click(page, _by(s, "登录"))]
+    out = [await fill(page, _by(s, "用户名"), "alice"),
+           await fill(page, _by(s, "密码"), "s3cret!"),
+           await click(page, _by(s, "登录"))]
     s = await snapshot(page, screenshot=False)
     return [*out,
-            await act.fill(page, _by(s, "联系人"), "王芳", key="name"),
-            await act.fill(page, _by(s, "手机"), "13700002222"),
-            await act.fill(page, _by(s, "城市"), "杭州"),
-            await act.press(page, "Enter", _by(s, "城市"))]
+            await fill(page, _by(s, "联系人"), "王芳", key="name"),
+            await fill(page, _by(s, "手机"), "13700002222"),
+            await fill(page, _by(s, "城市"), "杭州"),
+            await press(page, "Enter", _by(s, "城市"))]
 
 
 FLOWS = {
@@ -100,7 +106,7 @@ FLOWS = {
 }
 
 
-async def _do(browser: Any, url: str, flow: Any) -> list[act.ActionResult]:
+async def _do(browser: Any, url: str, flow: Any) -> list[ActionResult]:
     async with open_page(url, browser=browser) as page:
         return await flow(page)
 
@@ -148,12 +154,12 @@ def test_exported_script_replays_the_same_submission(name: str, run: Any, site: 
 
 
 def test_values_file_can_be_swapped(tmp_path: Path) -> None:
-    results = [act.ActionResult(action="fill", target="姓名", kind="text_input",
+    results = [ActionResult(action="fill", target="姓名", kind="text_input",
                                 locator="#name", key="name", value="张三", readback="张三",
                                 ok=True, attempts=1),
-               act.ActionResult(action="fill", target="手机", kind="text_input",
+               ActionResult(action="fill", target="手机", kind="text_input",
                                 locator="#m", value="1", ok=False, attempts=3),
-               act.ActionResult(action="wait", ok=True, attempts=1)]
+               ActionResult(action="wait", ok=True, attempts=1)]
     script, values = replay_script("http://127.0.0.1:9/", results)
     assert json.loads(values) == {"01_name": "张三"}
     assert "'label': '姓名'" in script and "#m" not in script

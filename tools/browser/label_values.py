@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from tools.browser.page_snapshot import name_parts
+from tools.browser.control_names import name_parts
 
 _SPLIT = re.compile(r"\s*/\s*|\s*[|｜]\s*")
 _PAREN = re.compile(r"[（(]([^）)]*)[）)]")

@@ -15,8 +15,8 @@ import pprint
 import re
 from typing import Any
 
+from tools.browser.action_core import ActionResult
 from tools.browser.chromium import LAUNCH_ARGS
-from tools.browser.page_actions import ActionResult
 
 REPLAYED = ("fill", "select", "check", "uncheck", "choose", "upload", "click", "press",
             "goto", "pick_suggestion", "focus")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from tools.browser.page_snapshot import name_parts
+from tools.browser.control_names import name_parts
 from tools.common.schema import Box, TextBlock
 from tools.forms.lexicon import normalize_label
 
