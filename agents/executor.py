@@ -244,8 +244,7 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 if ahead is not None and not ahead.irreversible and (
                         d.commit is None or ahead.control is not d.commit.control):
                     d.commit = ahead
-            if d.commit is not None and d.commit.control is not None:
-                run.clicked.add(d.commit.control.label)
+            clicking = d.commit.control.label if d.commit and d.commit.control else None
             if d.satisfied and not d.fills and d.commit is None:
                 done.update(d.satisfied)
                 d = decide(snap, request, data, intents, done, ctx.match_threshold)
@@ -253,6 +252,10 @@ async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
                 "approve_mode", ctx.approve), zh, snap)
             if went_on is False:
                 break
+            if went_on and clicking is not None:
+                # Remembered once clicked, not when planned: a click put off because the
+                # fills changed the page (a section landed late) is decided again next screen.
+                run.clicked.add(clicking)
         guard = host_guard(page)
         blocked = list(guard.blocked) if guard else []
     pending = [] if use_model else [  # the model, not the rules' intents, judged completion
