@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from agents.act_decide import IRREVERSIBLE, Decision, Planned
-from agents.settings import Settings
+from agents.context import Context
 from tools.browser.page_records import PageControl, PageSnapshot
 from tools.common.blobstore import put_image
 from tools.common.coords import pixels_to_rel, rel_to_pixels
@@ -73,7 +73,7 @@ def ground(snap: PageSnapshot, index: int, rel_box: list[int], size: tuple[int, 
     return best if best_iou >= 0.3 else named
 
 
-async def decide_with_model(ctx: Settings, snap: PageSnapshot, request: str,
+async def decide_with_model(ctx: Context, snap: PageSnapshot, request: str,
                             done: list[str]) -> tuple[Decision | None, str]:
     """The model's decision for this screen, checked; or None and why it was unusable."""
     from agents.prompts import ACT_INSTRUCTION

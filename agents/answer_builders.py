@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from agents.messages import listing, say
 from agents.records import Answer, Approval
+from agents.state import StepInput
 from tools.common.blobstore import default_root, open_image
 from tools.common.masking import mask_value
 from tools.common.schema import Element, FilledField, ImageRef
@@ -35,7 +35,7 @@ from tools.forms.script_export import playwright_script, pyautogui_script, value
 class Turn:
     """What a builder reads besides the answer it fills."""
 
-    state: Mapping[str, Any]
+    state: StepInput
     zh: bool  # the user writes Chinese: so does the answer
     out_dir: str  # the configured folder for files; "" = a folder named by the input
 

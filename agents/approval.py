@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.chat import writes_chinese
+from agents.context import Context
 from agents.messages import say
 from agents.records import Approval
-from agents.settings import settings_of
+from agents.state import VLState
 from tools.common.masking import mask_value
 from tools.common.schema import FilledField, ImageRef
 from tools.forms.edits import apply_edits
@@ -51,9 +53,9 @@ def parse_verdict(reply: Any) -> tuple[str, dict[str, str], str | None]:
     return action, {str(k): str(v) for k, v in values.items()}, reason and str(reason)
 
 
-async def approval(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def approval(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Record the user's verdict on the fields (asking when approve is "ask")."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     fields: list[FilledField] = list(state.get("fields", []))
     missing: list[str] = list(state.get("missing", []))
     if state.get("approve_mode", ctx.approve) != "ask":

@@ -16,8 +16,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import StepError
-from agents.settings import Settings, settings_of
+from agents.state import StepInput
 from tools.common.blobstore import open_image
 from tools.common.schema import Element, FilledField, ImageRef, TextBlock, UserDatum
 from tools.forms.edits import apply_edits
@@ -50,7 +53,7 @@ def user_data_of(requests: str | list[str], profile: dict[str, str] | None) -> l
     return data
 
 
-def _requests(state: dict[str, Any]) -> list[str]:
+def _requests(state: StepInput) -> list[str]:
     """Every human turn's text (ingest keeps them); else just the current request."""
     return state.get("requests") or [state.get("request", "")]
 
@@ -80,7 +83,7 @@ def _controls_text(elements: list[Element]) -> str:
     return "\n".join(rows)
 
 
-async def _map_vlm(ctx: Settings, state: dict[str, Any], elements: list[Element]
+async def _map_vlm(ctx: Context, state: StepInput, elements: list[Element]
                    ) -> tuple[list[FilledField], list[str], list[str]] | str:
     """Fields, missing, notes from the model; or why its answer was unusable."""
     from agents.prompts import MAPPING_INSTRUCTION, PROFILE_BLOCK
@@ -104,9 +107,9 @@ async def _map_vlm(ctx: Settings, state: dict[str, Any], elements: list[Element]
                          words, ctx.match_threshold)
 
 
-async def data_mapping(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def data_mapping(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """Fields to fill and labels still missing."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     step = state.get("step")
     step_id = step.id if step else "data_mapping"
     user_data = user_data_of(_requests(state), state.get("profile"))

@@ -19,15 +19,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.act_decide import Decision, Planned, decide, way_forward
 from agents.act_model import decide_with_model
 from agents.chat import writes_chinese
+from agents.context import Context
 from agents.data_mapping import user_data_of
 from agents.messages import say
 from agents.records import ActReport, StepError
-from agents.settings import settings_of
+from agents.state import StepInput
 from tools.browser.action_core import ActionResult
 from tools.browser.check_actions import choose, set_checked
 from tools.browser.chromium import host_guard, open_page
@@ -35,6 +37,7 @@ from tools.browser.instruction_parser import parse
 from tools.browser.navigation_actions import click, press
 from tools.browser.page_records import PageSnapshot
 from tools.browser.perceive import fingerprint, snapshot
+from tools.browser.replay_export import replay_script
 from tools.browser.screen_check import shown_on_screen
 from tools.browser.select_actions import pick_suggestion, select
 from tools.browser.text_actions import fill, focus
@@ -186,9 +189,9 @@ async def _act_on(page: Any, run: Run, d: Decision, done: set[int], upload_dirs:
     return True
 
 
-async def executor(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def executor(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """Perceive, decide, act and verify on the live page until the request is done."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     url = state.get("url")
     if not url:
         raise RuntimeError("no URL to act on (vlcrew act --url …)")
@@ -286,10 +289,6 @@ def _answered_by_data(intent: Any, results: list[ActionResult]) -> bool:
 
 def _replay(url: str, run: Run) -> dict[str, str]:
     """Write the replay script and its values file beside the screenshots."""
-    try:
-        from tools.browser.replay_export import replay_script
-    except ImportError:  # the exporter is optional until it lands
-        return {}
     script, values = replay_script(url, [r for r in run.results if r.ok])
     run.out.mkdir(parents=True, exist_ok=True)
     (run.out / "replay.py").write_text(script, encoding="utf-8")

@@ -8,12 +8,10 @@ this table and compute the total") shows where each piece came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from agents.answer_builders import Turn
 from agents.messages import say
 from agents.records import Answer, Part, Plan, StepReport
+from agents.state import StepInput
 from tools.common.expert_schema import HtmlRebuild, MathSolution, Reading
 from tools.documents.tables import to_markdown
 
@@ -88,7 +86,7 @@ _PRODUCED = {
 }
 
 
-def cite_parts(plan: Plan | None, reports: dict[str, StepReport], state: Mapping[str, Any]
+def cite_parts(plan: Plan | None, reports: dict[str, StepReport], state: StepInput
                ) -> list[Part]:
     """Which expert produced which part, for every step that ended well."""
     parts = []

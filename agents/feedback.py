@@ -14,6 +14,7 @@ import asyncio
 from typing import Any
 
 from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
 
 from agents.answer_builders import (
     Builder,
@@ -24,6 +25,7 @@ from agents.answer_builders import (
     question_answer,
 )
 from agents.chat import writes_chinese
+from agents.context import Context
 from agents.expert_answers import (
     cite_parts,
     compound_answer,
@@ -33,7 +35,7 @@ from agents.expert_answers import (
     video_answer,
 )
 from agents.records import Answer, MissingField, Plan, StepReport
-from agents.settings import settings_of
+from agents.state import StepInput
 from tools.common.masking import mask_value
 from tools.common.schema import Element
 from tools.forms.mapping import element_name
@@ -102,9 +104,9 @@ def _summary(answer: Answer, zh: bool) -> str:
     return "\n".join(lines)  # the overlay's place is in the answer, not in the chat
 
 
-async def feedback(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def feedback(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """The answer and the assistant's closing message."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     plan: Plan | None = state.get("plan")
     step = state.get("step")
     zh = writes_chinese(state.get("request", ""))

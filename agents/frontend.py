@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import StepError
-from agents.settings import settings_of
+from agents.state import StepInput
 from tools.common.blobstore import open_image
 from tools.common.expert_schema import HtmlRebuild
 from tools.common.schema import ImageRef
@@ -20,9 +23,9 @@ from tools.frontend.html_rebuild import rebuild_html
 from tools.frontend.page_compare import compare_html
 
 
-async def frontend(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def frontend(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """The rebuilt page of the first image and its similarity to the screenshot."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     step = state.get("step")
     images: list[ImageRef] = state.get("images", [])
     if not images:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import StepError
-from agents.settings import Settings, settings_of
+from agents.state import StepInput
 from tools.common.blobstore import open_image
 from tools.common.coords import rel_to_pixels
 from tools.common.schema import Element, ImageRef
@@ -29,7 +32,7 @@ def detect_offline(ref: ImageRef) -> list[Element]:
             for e in detect_elements(open_image(ref.path))]
 
 
-async def _ground_vlm(ref: ImageRef, ctx: Settings) -> tuple[list[Element], str | None]:
+async def _ground_vlm(ref: ImageRef, ctx: Context) -> tuple[list[Element], str | None]:
     from agents.prompts import GUI_INSTRUCTION
     from agents.vlm import ask_expert
     from agents.vlm_schemas import GuiOut
@@ -49,9 +52,9 @@ async def _ground_vlm(ref: ImageRef, ctx: Settings) -> tuple[list[Element], str 
     return found, None
 
 
-async def gui(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def gui(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """Detect controls (offline in a worker thread; vllm grounded and snapped)."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     images: list[ImageRef] = state.get("images", [])
     step = state.get("step")
     if state.get("backend") != "vllm":

@@ -17,10 +17,13 @@ import asyncio
 import logging
 from typing import Any
 
+from langgraph.runtime import Runtime
+
 from agents.backend import resolve_backend
 from agents.chat import human_texts, humans_of, split_content
+from agents.context import Context
 from agents.records import StepError, TurnDict, TurnList
-from agents.settings import settings_of
+from agents.state import VLState
 from tools.common.blobstore import put_bytes, put_image
 from tools.common.images import ImageError, load_image, model_input_size, thumbnail_data_uri
 from tools.common.masking import mask_text
@@ -36,9 +39,9 @@ def cleared_perception() -> dict[str, Any]:
             "missing": [], "user_edits": {}, "description": "", "objects": []}
 
 
-async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def ingest(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Load the request and images; choose the backend."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     update: dict[str, Any] = {"warnings": [], "errors": []}
     humans = humans_of(state.get("messages", []))
     request, sources = split_content(humans[-1].content if humans else "")
@@ -52,8 +55,11 @@ async def ingest(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     log.info("request: %s", mask_text(request))
 
     try:
-        backend, note = await asyncio.to_thread(
-            resolve_backend, ctx.backend, ctx.base_url, ctx.api_key, ctx.probe_timeout)
+        if ctx.injected_models is not None and ctx.backend != "offline":
+            backend, note = "vllm", None  # the caller gave the models: nothing to probe
+        else:
+            backend, note = await asyncio.to_thread(
+                resolve_backend, ctx.backend, ctx.base_url, ctx.api_key, ctx.probe_timeout)
     except ConnectionError as exc:
         backend, note = "offline", None
         update["errors"].append(StepError(step="ingest", message=str(exc), fatal=True))
@@ -135,7 +141,7 @@ def _slim(human: Any, thumbs: dict[str, str]) -> Any:
     return human.model_copy(update={"content": parts})
 
 
-def _new_turn(state: dict[str, Any], update: dict[str, Any], prior: list[ImageRef]
+def _new_turn(state: VLState, update: dict[str, Any], prior: list[ImageRef]
               ) -> dict[str, Any]:
     """Start the turn afresh; forget what was perceived only when the images changed."""
     fresh = [r.sha256 for r in update["images"]] != [r.sha256 for r in prior]

@@ -12,8 +12,11 @@ import asyncio
 import re
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import StepError
-from agents.settings import Settings, settings_of
+from agents.state import StepInput
 from tools.common.blobstore import open_image
 from tools.common.expert_schema import MathSolution
 from tools.common.schema import ImageRef, Table, TextBlock
@@ -43,7 +46,7 @@ def _numbers(text: str) -> set[str]:
             for n in re.findall(r"-?\d+(?:\.\d+)?", text.replace(",", ""))}
 
 
-async def _solve_vlm(ctx: Settings, state: dict[str, Any]) -> MathSolution | str:
+async def _solve_vlm(ctx: Context, state: StepInput) -> MathSolution | str:
     from agents.prompts import MATH_CONTEXT, MATH_INSTRUCTION
     from agents.vlm import ask_expert
     from agents.vlm_schemas import MathOut
@@ -68,9 +71,9 @@ async def _solve_vlm(ctx: Settings, state: dict[str, Any]) -> MathSolution | str
                         solutions=check.solutions if check else {}, verified=agree, note=note)
 
 
-async def math(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def math(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """The solutions, each with its steps and whether sympy verified the answer."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     step = state.get("step")
     args = (state.get("images", []), state.get("ocr", []), state.get("ocr_tables", []),
             state.get("request", ""))

@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import StepError
-from agents.settings import Settings, settings_of
+from agents.state import StepInput
 from tools.common.blobstore import open_image
 from tools.common.coords import rel_to_pixels
 from tools.common.schema import ImageRef, KeyValue, Table, TextBlock
@@ -40,7 +43,7 @@ def read_offline(ref: ImageRef, min_confidence: float) -> list[TextBlock]:
             for b in read_text(open_image(ref.path), min_confidence=min_confidence)]
 
 
-async def _read_vlm(ref: ImageRef, ctx: Settings
+async def _read_vlm(ref: ImageRef, ctx: Context
                     ) -> tuple[list[TextBlock], list[KeyValue], list[Table], str | None]:
     """The model's lines, key-value pairs and tables of one image, or why not usable."""
     from agents.prompts import OCR_INSTRUCTION
@@ -62,9 +65,9 @@ async def _read_vlm(ref: ImageRef, ctx: Settings
     return blocks, pairs, tables, None
 
 
-async def ocr(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def ocr(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """Read text; offline work runs in a worker thread so GUI detection overlaps it."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     images: list[ImageRef] = state.get("images", [])
     step = state.get("step")
     plan = state.get("plan")

@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import Plan, Step
-from agents.settings import settings_of
+from agents.state import VLState
 from tools.forms.entities import parse_request
 
 # Words that ask for text to be read rather than a form to be filled.
@@ -134,7 +137,7 @@ def make_plan(task: str, reuse: frozenset[str] = frozenset()) -> Plan:
     return Plan(task=task, steps=steps)  # type: ignore[arg-type]
 
 
-def follow_up_plan(request: str, state: dict[str, Any]) -> tuple[Plan, str]:
+def follow_up_plan(request: str, state: VLState) -> tuple[Plan, str]:
     """The plan for a turn on images the thread has already perceived, and why."""
     reuse = frozenset(agent for agent, key in (("ocr", "ocr"), ("gui", "elements"))
                       if state.get(key))
@@ -185,7 +188,7 @@ def _progress(plan: Plan, reports: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, str | None]:
+async def _plan_vlm(state: VLState, ctx: Context) -> tuple[Plan | None, str, str | None]:
     """The Thinking model's plan (or re-plan), its reasoning, and why it was refused."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -218,7 +221,7 @@ async def _plan_vlm(state: dict[str, Any], ctx: Any) -> tuple[Plan | None, str, 
     return plan, reply.reasoning, refused
 
 
-async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def planner(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the plan: the Thinking model's under vllm (reasoning kept), else the rules'.
 
     Called again after a step failed with nothing to stand in for it (vllm only, once):
@@ -235,7 +238,7 @@ async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         follow_up, why = follow_up_plan(request, state)
         return {"plan": follow_up, "reasoning": [_trace(follow_up, why)]}
     if state.get("plan") is not None:
-        plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
+        plan, reasoning, refused = await _plan_vlm(state, runtime.context)
         update: dict[str, Any] = {"replans": state.get("replans", 0) + 1,
                                   "reasoning": [reasoning] if reasoning else []}
         if plan is not None and refused is None:
@@ -246,7 +249,7 @@ async def planner(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
         return update
     if state.get("backend") == "vllm" and not state.get("videos"):
         # (a video's plan is one fixed step: nothing for the Thinking model to decide)
-        plan, reasoning, refused = await _plan_vlm(state, settings_of(runtime))
+        plan, reasoning, refused = await _plan_vlm(state, runtime.context)
         if plan is not None and refused is None:
             return {"plan": plan, "reasoning": [reasoning] if reasoning else []}
         rules = make_plan(task)

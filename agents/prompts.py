@@ -8,6 +8,8 @@ Coordinates: Qwen3-VL grounds on a relative 0–1000 grid; we ask for exactly th
 
 from __future__ import annotations
 
+from agents.roster import PLANNABLE
+
 EXPERT_SYSTEM = (
     "You are one expert of vlcrew, a crew of vision-language experts that read screenshots "
     "of forms and user interfaces. Answer only with the JSON object the schema asks for. "
@@ -20,16 +22,8 @@ PLANNER_SYSTEM = (
     "You are the planner of vlcrew. Break the user's request about the attached image(s) "
     "into steps for these experts, as a DAG (depends_on lists step ids that must finish "
     "first; independent steps run in parallel):\n"
-    "- ocr: read every text line with its box.\n"
-    "- gui: find the form's controls (text inputs, textareas, selects, checkboxes, radios, "
-    "date fields, buttons) with their labels and boxes.\n"
-    "- data_mapping: map the data the user gave onto the controls; never invent a value.\n"
-    "- vision: describe the image and detect the objects the user asks about, with boxes.\n"
-    "- math: solve printed problems or compute from numbers read (after ocr), step by "
-    "step.\n"
-    "- frontend: rebuild the screenshot as HTML/CSS (after ocr and gui).\n"
-    "- feedback: validate, list what is missing, and write the answer (always last).\n"
-    "Task kinds: form_fill (fill a form with the user's data), read_text (only read the "
+    + "".join(f"- {expert.name}: {expert.duty}\n" for expert in PLANNABLE)
+    + "Task kinds: form_fill (fill a form with the user's data), read_text (only read the "
     "text), describe (describe the image / find objects), math (solve a problem), frontend "
     "(screenshot to HTML/CSS) and compound (several of these, e.g. read a table and "
     "compute its total). A form_fill plan normally runs ocr and gui in parallel, then data_mapping, then "

@@ -1,7 +1,7 @@
 """Records the agents exchange through the state: the plan, step reports, errors, the answer.
 
 They are plain pydantic models with no graph knowledge, so agents can build them and the
-graph's state schema (``graph/state.py``) can hold them.
+graph's state schema (``agents/state.py``) can hold them.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agents.roster import AgentName
 from tools.common.expert_schema import MathSolution, VideoEvent
 from tools.common.schema import FilledField, KeyValue, Table
 
-AgentName = Literal["ocr", "gui", "data_mapping", "vision", "math", "frontend", "video",
-                    "executor", "feedback"]
 TaskKind = Literal["form_fill", "read_text", "describe", "update", "question", "math",
                    "frontend", "video", "compound", "act"]
 """update / question: follow-ups on a thread that reuse what earlier turns perceived."""

@@ -13,8 +13,11 @@ import hashlib
 import io
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import StepError
-from agents.settings import Settings, settings_of
+from agents.state import StepInput
 from tools.common.blobstore import put_image
 from tools.common.expert_schema import VideoEvent
 from tools.common.images import model_input_size
@@ -24,7 +27,7 @@ from tools.media.video_frames import analyze_video, mmss, sample_frames
 MODEL_FRAMES = 16  # frames sent to the model: enough for events, within the image budget
 
 
-def _frame_refs(video: VideoRef, ctx: Settings) -> tuple[list[tuple[str, ImageRef]], float]:
+def _frame_refs(video: VideoRef, ctx: Context) -> tuple[list[tuple[str, ImageRef]], float]:
     """Evenly spread frames of the video, stored, each labelled with its time."""
     frames = sample_frames(video.path, fps=1.0)
     step = max(1, len(frames) // MODEL_FRAMES)
@@ -48,7 +51,7 @@ def _seconds(mm_ss: str) -> float:
     return int(m) * 60 + int(s)
 
 
-async def _events_vlm(ctx: Settings, video: VideoRef, request: str
+async def _events_vlm(ctx: Context, video: VideoRef, request: str
                       ) -> tuple[list[VideoEvent], str] | str:
     from agents.prompts import VIDEO_INSTRUCTION
     from agents.vlm import ask_frames
@@ -68,9 +71,9 @@ async def _events_vlm(ctx: Settings, video: VideoRef, request: str
     return events, reply.parsed.summary
 
 
-async def video(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def video(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """Events of every input video with their timestamps."""
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     step = state.get("step")
     videos: list[VideoRef] = state.get("videos", [])
     if not videos:

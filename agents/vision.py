@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from langgraph.runtime import Runtime
+
+from agents.context import Context
 from agents.records import DetectedObject, StepError
-from agents.settings import settings_of
+from agents.state import StepInput
 from tools.common.coords import rel_to_pixels
 
 NEEDS_MODEL = ("describing an image needs the Qwen3-VL model: start vLLM and use "
                "--backend vllm (the offline engine can only read text)")
 
 
-async def vision(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
+async def vision(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any]:
     """A description and boxed objects, or a clear 'needs the model' failure offline."""
     step = state.get("step")
     step_id = step.id if step else "vision"
@@ -26,7 +29,7 @@ async def vision(state: dict[str, Any], runtime: Any) -> dict[str, Any]:
     from agents.vlm import ask_expert
     from agents.vlm_schemas import VisionOut
 
-    ctx = settings_of(runtime)
+    ctx = runtime.context
     texts, objects, errors = [], [], []
     for ref in state.get("images", []):
         reply = await ask_expert(ctx, [ref], VISION_INSTRUCTION.format(

@@ -14,13 +14,13 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from agents.context import Context
 from agents.llm.chat_model import build_chat_model
 from agents.llm.errors import ModelError
 from agents.llm.image_parts import image_part
 from agents.llm.structured import StructuredReply, call_structured
 from agents.prompts import EXPERT_SYSTEM
 from agents.response_cache import ResponseCache
-from agents.settings import Settings
 from tools.common.images import model_input_size
 from tools.common.schema import ImageRef
 
@@ -38,8 +38,12 @@ _models: dict[tuple[Any, ...], Models] = {}
 _lock = threading.Lock()
 
 
-def models_for(settings: Settings) -> Models:
-    """One pair of clients per server/model settings, reused across runs (connection pools)."""
+def models_for(settings: Context) -> Models:
+    """The models injected for this run (``build_graph(models=...)``, ``Context.using``),
+    else one pair of clients per server/model settings, reused across runs (connection
+    pools)."""
+    if settings.injected_models is not None:
+        return settings.injected_models
     planner_url = settings.planner_base_url or settings.base_url
     key = (settings.base_url, planner_url, settings.api_key, settings.planner_model,
            settings.expert_model, settings.reasoning_budget, settings.cache_path)
@@ -100,7 +104,7 @@ async def structured(model: Any, messages: list[BaseMessage], schema: type[Any],
                                attempts=1, usage={})
 
 
-async def ask_expert(settings: Settings, images: list[ImageRef], instruction: str,
+async def ask_expert(settings: Context, images: list[ImageRef], instruction: str,
                      schema: type[Any]) -> StructuredReply[Any]:
     """One structured Instruct call on ``images`` (cached by model, images and prompt)."""
     models = models_for(settings)
@@ -113,7 +117,7 @@ async def ask_expert(settings: Settings, images: list[ImageRef], instruction: st
                             cache_key=key)
 
 
-async def ask_frames(settings: Settings, frames: list[tuple[str, ImageRef]], instruction: str,
+async def ask_frames(settings: Context, frames: list[tuple[str, ImageRef]], instruction: str,
                      schema: type[Any]) -> StructuredReply[Any]:
     """One structured Instruct call on timed frames: each frame's time, then the frame."""
     models = models_for(settings)

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from agents.roster import PlannableAgent
+
 Rel = Annotated[int, Field(ge=0, le=1000)]
 RelBox = Annotated[list[Rel], Field(min_length=4, max_length=4)]
 ShortText = Annotated[str, Field(max_length=200)]
@@ -20,7 +22,7 @@ class PlanStepOut(BaseModel):
     """One step of the model's plan."""
 
     id: Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]
-    agent: Literal["ocr", "gui", "data_mapping", "vision", "math", "frontend", "feedback"]
+    agent: PlannableAgent
     instruction: Annotated[str, Field(max_length=300)]
     depends_on: Annotated[list[Annotated[str, Field(pattern=r"^s[0-9]{1,2}$")]],
                           Field(max_length=6)]

@@ -29,8 +29,8 @@ async def run_task(task: dict[str, Any], site: Any, out: Path) -> tuple[list[str
     """Problems with the submission (``[]`` = success), the answer, and the seconds taken."""
     from langchain_core.messages import HumanMessage
 
+    from agents.context import Context
     from graph.builder import graph
-    from graph.context import Context
     from tests.site_server import check_submission
 
     ctx = Context(backend="offline", approve="auto", out_dir=str(out / task["id"]),

@@ -22,10 +22,10 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from bench.corpus import corpus
 from bench.formgen import render
 from graph.builder import graph
-from graph.context import Context
 from tools.forms.validators import parse_date
 from tools.perception.hybrid import iou
 

@@ -25,9 +25,9 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from agents.prompts import EXPERT_SYSTEM, GUI_INSTRUCTION, OCR_INSTRUCTION
 from graph.builder import graph
-from graph.context import Context
 from tests.loopback_vllm import LoopbackVLLM, image_sizes
 from tests.model.test_graph_vllm_loopback import EXAMPLES, NAME, REQUEST, qwen3_vl
 from tools.common.images import model_input_size, visual_tokens

@@ -306,8 +306,8 @@ def model_server(latency: float) -> Iterator[tuple[str, Any]]:
 def run_mode(mode: str, sizes: list[int], rounds: int, latency: float, screens: Screens,
              graph: Any, profile: bool) -> tuple[list[Batch], LoopSampler | None]:
     """Warm up once, then ``rounds`` batches of each size in ``sizes``."""
+    from agents.context import Context
     from agents.llm import image_parts
-    from graph.context import Context
 
     batches, sampler = [], None
     with contextlib.ExitStack() as stack:

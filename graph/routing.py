@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from langgraph.graph import END
 from langgraph.types import Send
 
-EXPERTS = ("ocr", "gui", "data_mapping", "vision", "math", "frontend", "video", "executor",
-           "feedback")
+from agents.records import Step
+from agents.state import VLState
+
 GATED_TASKS = ("form_fill", "update")
 """Tasks whose answer commits values (a script, later an executor): approval comes first."""
 
 
-def after_ingest(state: dict[str, Any]) -> Literal["planner", "feedback"]:
+def after_ingest(state: VLState) -> Literal["planner", "feedback"]:
     """A fatal input error skips planning: feedback reports it."""
     if any(e.fatal for e in state.get("errors", [])):
         return "feedback"
@@ -23,22 +24,22 @@ def after_ingest(state: dict[str, Any]) -> Literal["planner", "feedback"]:
 MAX_REPLANS = 1
 
 
-def needs_replan(state: dict[str, Any]) -> bool:
+def needs_replan(state: VLState) -> bool:
     """A step failed with nothing standing in for it, under the model, not yet re-planned."""
     reports = state.get("step_reports", {})
     return (state.get("backend") == "vllm" and state.get("replans", 0) < MAX_REPLANS
             and any(r.status == "failed" and not r.recovered for r in reports.values()))
 
 
-def needs_approval(state: dict[str, Any], ready: list[Any]) -> bool:
+def needs_approval(state: VLState, ready: list[Step]) -> bool:
     """Feedback is about to commit this turn's fields and the user has not had a say yet."""
-    plan = state["plan"]
-    return (plan.task in GATED_TASKS and state.get("approval") is None
+    plan = state.get("plan")
+    return (plan is not None and plan.task in GATED_TASKS and state.get("approval") is None
             and any(s.agent == "feedback" for s in ready)
             and not any(e.fatal for e in state.get("errors", [])))
 
 
-def dispatch_ready(state: dict[str, Any]) -> list[Send] | str:
+def dispatch_ready(state: VLState) -> list[Send] | str:
     """Send every step whose dependencies have ended (in parallel); END when none is left.
 
     A dependency that failed still counts as ended: the dependent step runs with what the

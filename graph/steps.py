@@ -13,37 +13,49 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 
+from agents.context import Context
 from agents.records import StepError, StepReport, StepStatus
-from graph.context import Context
 from tools.common.masking import mask_text
+
+if TYPE_CHECKING:  # the model client is imported only when a model is used
+    from agents.vlm import Models
 
 log = logging.getLogger("vlcrew.steps")
 
-NodeFn = Callable[[dict[str, Any], Any], Awaitable[dict[str, Any]]]
+NodeFn = Callable[[Any, Runtime[Context]], Awaitable[dict[str, Any]]]
+"""A node body: its typed state (``VLState`` or ``StepInput``) and the run-time context."""
 
 
-def with_context(runtime: Runtime[Context]) -> Runtime[Context]:
-    """The runtime, with default settings (env fallbacks) when the caller passed none."""
-    return runtime if runtime.context is not None else runtime.override(context=Context())
+def with_context(runtime: Runtime[Context], models: Models | None = None) -> Runtime[Context]:
+    """The runtime with default settings (env fallbacks) when the caller passed none, and
+    the graph's injected models when the caller's context brings none of its own."""
+    ctx = runtime.context if runtime.context is not None else Context()
+    if models is not None and ctx.injected_models is None:
+        ctx = ctx.using(models)
+    return runtime if ctx is runtime.context else runtime.override(context=ctx)
 
 
-def plain_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
+def plain_node(fn: NodeFn, models: Models | None = None
+               ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """A non-step node (ingest, planner) that still gets default settings."""
 
+    # The wrapper's state stays a plain dict: LangGraph reads a node's first annotation as
+    # its input schema, and the graph's channels must come from VLState alone.
     async def node(state: dict[str, Any], runtime: Runtime[Context]) -> dict[str, Any]:
-        return await fn(state, with_context(runtime))
+        return await fn(state, with_context(runtime, models))
 
     node.__name__ = fn.__name__
     node.__doc__ = fn.__doc__
     return node
 
 
-def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
+def step_node(fn: NodeFn, models: Models | None = None
+              ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """An expert node run for one plan step: report its status, contain its failure."""
 
     async def node(state: dict[str, Any], runtime: Runtime[Context]) -> dict[str, Any]:
@@ -54,7 +66,7 @@ def step_node(fn: NodeFn) -> Callable[..., Awaitable[dict[str, Any]]]:
                     "agent": fn.__name__}
         runtime.stream_writer({**progress, "status": "started"})
         try:
-            update = await fn(state, with_context(runtime))
+            update = await fn(state, with_context(runtime, models))
             status: StepStatus = "done"
             message: str | None = None
         except GraphBubbleUp:

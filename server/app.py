@@ -21,9 +21,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from agents.context import Context
 from graph.builder import build_graph
 from graph.builder import graph as stateless_graph
-from graph.context import Context
 from graph.persistence import open_checkpointer
 from server.openai_api import build_app as openai_app
 from server.threads_api import ApiError, ThreadRunner, thread_routes

@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from graph.context import Context
+    from agents.context import Context
     from graph.persistence import default_db_path
     from server.app import create_app
 
@@ -183,8 +183,8 @@ async def _run_fill(args: argparse.Namespace) -> Any:
     from langchain_core.messages import HumanMessage
     from langgraph.types import Command
 
+    from agents.context import Context
     from graph.builder import build_graph
-    from graph.context import Context
     from graph.persistence import open_checkpointer
 
     if not args.request.strip():

@@ -46,7 +46,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from graph.context import Context
+from agents.context import Context
 from server.http_body import BodyError, read_json_object
 from tools.common.images import ImageError, load_image
 

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from graph.context import Context
+from agents.context import Context
 from server.http_body import BodyError, read_json_object
 
 log = logging.getLogger("vlcrew.server")

@@ -102,8 +102,8 @@ def test_ask_stops_before_the_irreversible_click(site: SiteServer, tmp_path: Pat
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.types import Command
 
+    from agents.context import Context
     from graph.builder import build_graph
-    from graph.context import Context
 
     task = next(t for t in TASKS if t["id"] == "bank_partial")
     graph = build_graph(checkpointer=InMemorySaver())

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from graph.builder import graph
-from graph.context import Context
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_urls, last_text
 from tests.site_server import SiteServer, check_submission, load_tasks
 

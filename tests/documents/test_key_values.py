@@ -9,8 +9,8 @@ import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image, ImageDraw
 
+from agents.context import Context
 from graph.builder import graph
-from graph.context import Context
 from tools.common.fonts import font
 from tools.common.schema import TextBlock
 from tools.documents.key_values import key_values

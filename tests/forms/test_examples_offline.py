@@ -15,8 +15,8 @@ import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image
 
+from agents.context import Context
 from graph.builder import graph
-from graph.context import Context
 from tests.conftest import EXAMPLES
 
 EXAMPLE_NAMES = ["bank_account_zh", "insurance_claim_en"]

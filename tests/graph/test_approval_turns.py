@@ -17,8 +17,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
+from agents.context import Context
 from graph.builder import build_graph
-from graph.context import Context
 from tests.conftest import EXAMPLES
 
 REQUEST = (EXAMPLES / "bank_account_zh.request.txt").read_text(encoding="utf-8").strip()

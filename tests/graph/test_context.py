@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.context import Context
+from agents.context import Context
 
 
 def test_env_fills_unpassed_fields_with_their_types(monkeypatch: pytest.MonkeyPatch) -> None:

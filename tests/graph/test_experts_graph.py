@@ -19,10 +19,10 @@ import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image
 
+from agents.context import Context
 from agents.planner import recognise_task
 from bench.expert_inputs import VIDEO_SCRIPT, math_image, ruled_table, text_video, ui_screenshot
 from graph.builder import graph
-from graph.context import Context
 
 OFFLINE = Context(backend="offline")
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from graph.builder import build_graph, graph
-from graph.context import Context
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from graph.builder import graph
-from graph.context import Context
 from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, last_text
 

@@ -19,9 +19,9 @@ import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image
 
+from agents.context import Context
 from bench.expert_inputs import math_image, text_video, ui_screenshot
 from graph.builder import graph
-from graph.context import Context
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_urls, last_text, text_parts
 
 pytestmark = pytest.mark.server

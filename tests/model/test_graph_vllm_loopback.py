@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from agents.data_mapping import user_data_of
 from graph.builder import graph
-from graph.context import Context
 from tests.conftest import EXAMPLES
 from tests.loopback_vllm import LoopbackVLLM, Reply, image_sizes, last_text
 from tools.common.coords import pixels_to_rel

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage
 
+from agents.context import Context
 from graph.builder import graph
-from graph.context import Context
 from tests.conftest import EXAMPLES
 
 URL = os.environ.get("VLCREW_REALVLLM_URL", "")

@@ -31,8 +31,8 @@ import uvicorn
 from openai import OpenAI
 from PIL import Image
 
+from agents.context import Context
 from graph.builder import graph
-from graph.context import Context
 from server.openai_api import MAX_BODY_BYTES, MAX_IMAGES, build_app
 from tests.conftest import EXAMPLES
 

@@ -19,8 +19,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.types import Overwrite
 
+from agents.context import Context
 from agents.records import Answer
-from graph.context import Context
 from server.openai_api import BadRequest, ImagePolicy, to_messages
 from tests.server.test_openai_api import IMAGE, serve, tiny_png, user
 

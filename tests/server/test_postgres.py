@@ -14,8 +14,8 @@ import uuid
 import pytest
 from langgraph.types import Command
 
+from agents.context import Context
 from graph.builder import build_graph
-from graph.context import Context
 from graph.persistence import open_checkpointer
 from tests.graph.test_approval_turns import form_message
 

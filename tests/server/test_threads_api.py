@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.context import Context
+from agents.context import Context
 from server.app import create_app
 from tests.conftest import EXAMPLES
 from tests.server.test_openai_api import serve

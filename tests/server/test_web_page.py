@@ -43,7 +43,7 @@ def base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The real app on a free loopback port, in a background thread."""
     import uvicorn
 
-    from graph.context import Context
+    from agents.context import Context
     from server.app import create_app
 
     monkeypatch.setenv("VLCREW_DATA_DIR", str(tmp_path / "data"))

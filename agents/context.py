@@ -6,10 +6,14 @@ A field the caller does not pass takes the environment variable ``VLCREW_<FIELD>
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from agents.vlm import Models
 
 T = TypeVar("T")
 
@@ -116,6 +120,24 @@ class Context:
         default_factory=_env("out_dir", ""),
         metadata={"description": "Where to write overlay and scripts ('' = none)."},
     )
+
+    def using(self, models: Models) -> Context:
+        """A copy of these settings whose runs use ``models`` (chat models built by the
+        caller: fakes in tests, an embedder's own clients) instead of clients built from
+        ``base_url``; the backend is then vllm without probing a server.
+
+        Deliberately not a dataclass field: it is no setting, so it never appears in the
+        context schema that LangGraph Studio and the API show, and no caller can set it
+        over the wire.
+        """
+        ctx = copy.copy(self)
+        object.__setattr__(ctx, "_models", models)
+        return ctx
+
+    @property
+    def injected_models(self) -> Models | None:
+        """The chat models given with :meth:`using`, if any."""
+        return getattr(self, "_models", None)
 
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "vllm", "offline"):

@@ -108,7 +108,7 @@ class VLState(InputState):
     ocr_pairs: NotRequired[list[KeyValue]]
     """Printed key-value pairs (filled forms, receipts, ID cards)."""
     ocr_tables: NotRequired[list[Table]]
-    """Tables read off the images (vllm OCR; offline table grids come with issue 6)."""
+    """Tables read off the images (the model's, or offline ruled/aligned grids for documents)."""
     elements: NotRequired[list[Element]]
     """UI controls found on the images (labels linked by data mapping)."""
     user_data: NotRequired[list[UserDatum]]
@@ -152,5 +152,6 @@ class VLState(InputState):
 class StepInput(VLState):
     """What dispatch sends to an expert: the blackboard plus the step to run."""
 
-    step: Step
-    """The step this invocation runs."""
+    step: NotRequired[Step]
+    """The step this invocation runs (absent when feedback runs straight after a fatal
+    ingest error)."""
