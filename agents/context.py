@@ -1,7 +1,8 @@
 """Run-time settings (LangGraph ``context_schema``), each with a ``VLCREW_*`` env fallback.
 
 A field the caller does not pass takes the environment variable ``VLCREW_<FIELD>`` when set, so
-``langgraph dev``, the CLI and embedders configure the graph the same way.
+``langgraph dev``, the CLI and embedders configure the graph the same way. This is the one
+declaration of the settings: nodes read them as ``runtime.context`` (``Runtime[Context]``).
 """
 
 from __future__ import annotations

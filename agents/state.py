@@ -7,6 +7,9 @@ keys when the images change), approval may revise the fields mapping wrote, and 
 drops a hand edit that a later turn overrides. Boxes are
 ``[x1, y1, x2, y2]`` integer pixels of the original image; images are referenced by path in
 a content-addressed store, never embedded as base64.
+
+It lives beside the nodes, not in graph/, so that every node can take it as its type
+(``state: StepInput``) without an import pointing up; the graph compiles over it.
 """
 
 from __future__ import annotations
