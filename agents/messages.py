@@ -43,6 +43,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "act.not_done": ("未完成：{message}", "Not done: {message}"),
     "act.confirm_commit": ("即将点击「{target}」提交，是否继续？",
                            "About to click '{target}', which commits. Go ahead?"),
+    # The web page's door, shown without the token (server/security.py).
+    "server.sign_in": ("请打开 `vlcrew serve` 启动时打印的链接（含 ?token=…）；"
+                       "令牌保存在数据目录的 server_token 文件中。",
+                       "Open the link `vlcrew serve` printed when it started (it ends in "
+                       "?token=…); the token is kept in the file server_token in the data "
+                       "dir."),
     # The experts' answers.
     "read_text.read": ("读到 {lines} 行文字，{tables} 个表格。",
                        "Read {lines} line(s) of text, {tables} table(s)."),

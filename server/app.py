@@ -4,18 +4,21 @@ It serves the web page (``/``), the thread API (``/api/...``, runs on checkpoint
 and the OpenAI-compatible endpoint (``/v1/...``, stateless: a chat client sends the whole
 conversation). Threads live in SQLite (``db_path``, else the default file) or in Postgres
 when ``VLCREW_POSTGRES_URL`` is set. The checkpointer is opened on first use, so the app
-works whether or not its host runs the ASGI lifespan.
+works whether or not its host runs the ASGI lifespan. ``server.security.Guard`` wraps it all:
+Host allow-list, same-origin state changes, JSON bodies, the install's token, and security
+headers.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
@@ -26,6 +29,7 @@ from graph.builder import build_graph
 from graph.builder import graph as stateless_graph
 from graph.persistence import open_checkpointer
 from server.openai_api import build_app as openai_app
+from server.security import Guard, Settings, host_names, load_or_create_token
 from server.threads_api import ApiError, ThreadRunner, thread_routes
 
 WEB = Path(__file__).parent / "web"
@@ -54,9 +58,17 @@ class LazyRunner:
 
 
 def create_app(graph: Callable[..., Any] | None = None, *, context: Context | None = None,
-               db_path: str | Path | None = None) -> Starlette:
-    """The app; ``graph`` builds the compiled graph given a checkpointer (tests swap it)."""
+               db_path: str | Path | None = None, auth: bool = True, token: str | None = None,
+               hosts: Iterable[str] = (), guard: Settings | None = None) -> Starlette:
+    """The app; ``graph`` builds the compiled graph given a checkpointer (tests swap it).
+
+    ``auth``: require the token (``token``, else the install's, made on first use);
+    ``hosts``: Host names to answer besides the loopback ones; ``guard``: all of it at once
+    (``langgraph dev``'s app).
+    """
     ctx = context or Context()
+    settings = guard or Settings(token=(token or load_or_create_token()) if auth else None,
+                                 hosts=host_names("", hosts))
     lazy = LazyRunner(graph or build_graph, ctx, db_path)
 
     async def index(request: Request) -> Response:
@@ -75,6 +87,7 @@ def create_app(graph: Callable[..., Any] | None = None, *, context: Context | No
             *openai_app(stateless_graph, ctx).routes,
         ],
         lifespan=lifespan,
+        middleware=[Middleware(Guard, settings=settings)],
     )
 
 

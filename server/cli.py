@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="folders (':'-separated) file:// images may come from (none)")
     serve.add_argument("--allow-http-images", action="store_true", default=None,
                        help="let clients send http(s) image URLs for the server to fetch")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="another Host name to answer to besides the loopback ones "
+                            "(repeatable; e.g. the machine's name when bound elsewhere)")
+    serve.add_argument("--no-auth", action="store_true",
+                       help="DANGEROUS: no token; any local program may drive the agent. "
+                            "Refused unless bound to a loopback address")
     return parser
 
 
@@ -90,18 +96,35 @@ def _serve(args: argparse.Namespace) -> int:
     from agents.context import Context
     from graph.persistence import default_db_path
     from server.app import create_app
+    from server.security import host_names, is_loopback, load_or_create_token, token_path
 
+    if args.no_auth and not is_loopback(args.host):
+        print(f"vlcrew: error: --no-auth is refused on {args.host}: without a token anyone "
+              "who reaches it drives the agent; bind 127.0.0.1 or drop --no-auth",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     ctx = Context(**{k: v for k, v in (("backend", args.backend),
                                         ("image_dirs", args.image_dirs),
                                         ("allow_http_images", args.allow_http_images))
                      if v is not None})
-    url = f"http://{args.host}:{args.port}"
+    token = None if args.no_auth else load_or_create_token()
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    url = f"http://[{shown}]:{args.port}" if ":" in shown else f"http://{shown}:{args.port}"
     where = "Postgres" if os.environ.get("VLCREW_POSTGRES_URL") else (
         args.db or default_db_path())
     print(f"vlcrew: web page {url}/ · thread API {url}/api · OpenAI endpoint {url}/v1 "
           f"(model 'vlcrew') · backend {ctx.backend} · threads in {where}", file=sys.stderr)
-    uvicorn.run(create_app(context=ctx, db_path=args.db), host=args.host, port=args.port,
-                log_level="info")
+    if token is None:
+        print("vlcrew: WARNING: --no-auth: NO TOKEN. Every program on this machine can start "
+              "runs, read threads and accept approvals. Use it only for a local experiment.",
+              file=sys.stderr)
+    else:
+        print(f"vlcrew: open {url}/?token={token}\n"
+              f"vlcrew: API clients send 'Authorization: Bearer {token}' (OpenAI api_key); "
+              f"the token is kept in {token_path()}", file=sys.stderr)
+    app = create_app(context=ctx, db_path=args.db, auth=token is not None, token=token,
+                     hosts=host_names(args.host, args.allowed_host))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
 
 

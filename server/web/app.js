@@ -158,6 +158,8 @@
     } catch {
       detail = (await res.text().catch(() => "")).slice(0, 300);
     }
+    if (res.status === 401) return "This page is not signed in: open the link `vlcrew serve` printed (it ends in ?token=…). 请打开 vlcrew serve 打印的链接。";
+    if (res.status === 403) return "The server refused a request from another site. 服务器拒绝了来自其他网站的请求。" + (detail ? ` (${detail})` : "");
     if (res.status === 413) return "The screenshot is too large for the server. 图片过大。" + (detail ? ` (${detail})` : "");
     if (res.status === 404) return "This conversation was not found on the server (it may have been deleted). 找不到该会话。" + (detail ? ` (${detail})` : "");
     if (res.status >= 500) return "The server ran into a problem. 服务器出错。" + (detail ? ` (${detail})` : "");
@@ -169,6 +171,7 @@
     try {
       res = await fetch(url, {
         method: "POST",
+        credentials: "same-origin", // the HttpOnly token cookie; the server wants JSON only
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify(body),
       });
@@ -598,7 +601,7 @@
   async function loadThread(id, fresh = true) {
     let res;
     try {
-      res = await fetch(`/api/threads/${encodeURIComponent(id)}`);
+      res = await fetch(`/api/threads/${encodeURIComponent(id)}`, { credentials: "same-origin" });
     } catch {
       throw new UserError(NET);
     }

@@ -71,6 +71,10 @@ class LangGraphDev:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def token(self) -> str:
+        """The token vlcrew's mounted routes want (made at start in the private data dir)."""
+        return (self.log_path.parent / "data" / "server_token").read_text().strip()
+
     def log_tail(self, chars: int = LOG_TAIL_CHARS) -> str:
         text = self.log()
         return text if len(text) <= chars else "…\n" + text[-chars:]

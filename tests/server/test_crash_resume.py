@@ -73,6 +73,12 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The install's token (made at the first start in the data dir) and JSON."""
+        token = (Path(self.env["VLCREW_DATA_DIR"]) / "server_token").read_text().strip()
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
@@ -105,7 +111,8 @@ def test_sigkill_mid_run_then_continue_finishes_without_rerunning_steps(tmp_path
         try:
             server.start()
             seen: list[tuple[str, Any]] = []
-            with httpx.Client(base_url=server.url, timeout=60) as client, client.stream(
+            with httpx.Client(base_url=server.url, timeout=60,
+                              headers=server.headers) as client, client.stream(
                     "POST", "/api/runs", json={"request": REQUEST,
                                                "images": [f"data:image/png;base64,{png}"]}
             ) as response, pytest.raises(httpx.HTTPError):
@@ -124,7 +131,7 @@ def test_sigkill_mid_run_then_continue_finishes_without_rerunning_steps(tmp_path
             assert [_kind(r) for r in model.requests].count("data") == 1
 
             server.start()  # same port, same database
-            with httpx.Client(base_url=server.url, timeout=60) as client:
+            with httpx.Client(base_url=server.url, timeout=60, headers=server.headers) as client:
                 state = client.get(f"/api/threads/{thread_id}").json()
                 assert state["status"] == "unfinished" and state["next"] == ["data_mapping"]
                 with client.stream("POST", f"/api/threads/{thread_id}/continue") as response:

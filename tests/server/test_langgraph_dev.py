@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
@@ -137,7 +138,9 @@ def test_studio_finds_the_graph_its_nodes_and_schemas(client: SyncLangGraphClien
 
 def test_mounted_app_answers_on_the_same_port(langgraph_dev: LangGraphDev) -> None:
     def get(path: str) -> dict[str, Any]:
-        with urllib.request.urlopen(langgraph_dev.url + path, timeout=10) as resp:
+        request = urllib.request.Request(langgraph_dev.url + path, headers={
+            "Authorization": f"Bearer {langgraph_dev.token()}"})
+        with urllib.request.urlopen(request, timeout=10) as resp:
             assert resp.status == 200, path
             return json.loads(resp.read())
 
@@ -162,6 +165,39 @@ def test_plain_run_fills_the_form_under_langgraph_dev(client: SyncLangGraphClien
     assert {label: f["value"] for label, f in by_label(answer["fields"]).items()} == EXPECTED
     assert set(answer["missing"]) >= MISSING
     assert not answer["errors"]
+
+
+def test_foreign_pages_and_hosts_get_nothing(langgraph_dev: LangGraphDev) -> None:
+    """Issue #11 item 2 (CORS half) and item 3 under ``langgraph dev``: no wildcard CORS, no
+    private-network grant, no cross-site state change, no foreign Host, on every route."""
+    evil = "https://evil.example"
+    preflight = {"Origin": evil, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type",
+                 "Access-Control-Request-Private-Network": "true"}
+    for path in ("/api/runs", "/v1/chat/completions", "/runs/wait", "/threads"):
+        resp = httpx.options(langgraph_dev.url + path, headers=preflight, timeout=10)
+        assert "access-control-allow-origin" not in resp.headers, (path, resp.headers)
+        assert "access-control-allow-private-network" not in resp.headers, path
+    for path in ("/v1/models", "/api/threads/x", "/ok", "/healthz"):
+        resp = httpx.get(langgraph_dev.url + path, headers={"Origin": evil}, timeout=10)
+        assert resp.headers.get("access-control-allow-origin") in (None, "null"), path
+    # The "simple" POST of the issue: a run that would open any URL in Chromium.
+    run = json.dumps({"assistant_id": GRAPH, "input": {"url": "http://127.0.0.1:9/",
+                      **image_message("click Submit")}, "context": AUTO})
+    for path in ("/runs/wait", "/api/runs", "/v1/chat/completions"):
+        resp = httpx.post(langgraph_dev.url + path, content=run, timeout=30,
+                          headers={"Origin": evil, "Content-Type": "text/plain"})
+        assert resp.status_code == 403, (path, resp.status_code, resp.text[:200])
+    for path in ("/", "/api/threads/x", "/v1/models", "/ok", "/assistants/search"):
+        resp = httpx.get(langgraph_dev.url + path, headers={"Host": "evil.example"}, timeout=10)
+        assert resp.status_code in (400, 421), (path, resp.status_code)
+    # A local front end (loopback origin) keeps working, as the SDK and Studio do.
+    local = "http://localhost:3000"
+    resp = httpx.options(langgraph_dev.url + "/threads", timeout=10,
+                         headers={**preflight, "Origin": local})
+    assert resp.headers.get("access-control-allow-origin") == local
+    # vlcrew's own routes want the token here too.
+    assert httpx.get(langgraph_dev.url + "/v1/models", timeout=10).status_code == 401
 
 
 # --- (b) approval: interrupt, edit, reject ------------------------------------------------

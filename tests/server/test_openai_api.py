@@ -3,8 +3,9 @@
 Clients: the official ``openai`` client (streaming and not), plain ``requests`` exactly as
 the reference article's client calls ``/v1/chat/completions`` (a ``file://`` image, which
 only a server started with ``image_dirs`` accepts), and httpx for the bad requests — each a
-4xx in OpenAI's error shape with a message, never a 500. Two servers: one with the
-defaults (data URIs only) and one that may read images from a temporary folder.
+4xx in OpenAI's error shape with a message, never a 500. Servers: the endpoint with the
+defaults (data URIs only), one that may read images from a temporary folder, and the whole
+app as ``vlcrew serve`` runs it, where the official client's ``api_key`` is the token.
 """
 
 from __future__ import annotations
@@ -97,6 +98,18 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The whole app as ``vlcrew serve`` runs it (token required); yields (URL, token)."""
+    from server.app import create_app
+    from server.security import load_or_create_token
+
+    ctx = Context(backend="offline", image_dirs="",
+                  out_dir=str(tmp_path_factory.mktemp("api-out-secured")))
+    with serve(ctx, create_app(context=ctx)) as url:
+        yield url, load_or_create_token()  # the install's token, as the CLI prints it
+
+
+@pytest.fixture(scope="module")
 def allowed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder the second server may read images from, with traps pointing out of it."""
     root = tmp_path_factory.mktemp("images")
@@ -135,8 +148,9 @@ def assert_error(resp: httpx.Response | requests.Response, status: int, needle: 
 # -- clients that work -----------------------------------------------------------------
 
 
-def test_official_client_non_streaming(base_url: str) -> None:
-    client = OpenAI(base_url=f"{base_url}/v1", api_key="none")
+def test_official_client_non_streaming(secured: tuple[str, str]) -> None:
+    base_url, token = secured
+    client = OpenAI(base_url=f"{base_url}/v1", api_key=token)  # sent as Bearer
     assert [m.id for m in client.models.list()] == ["vlcrew"]
     assert client.models.retrieve("vlcrew").id == "vlcrew"
     reply = client.chat.completions.create(model="vlcrew", messages=user(REQUEST, IMAGE))
@@ -146,8 +160,9 @@ def test_official_client_non_streaming(base_url: str) -> None:
     assert "plan: s1 ocr, s2 gui" in reply.choices[0].message.model_extra["reasoning_content"]
 
 
-def test_official_client_streams_reasoning_then_the_answer(base_url: str) -> None:
-    client = OpenAI(base_url=f"{base_url}/v1", api_key="none")
+def test_official_client_streams_reasoning_then_the_answer(secured: tuple[str, str]) -> None:
+    base_url, token = secured
+    client = OpenAI(base_url=f"{base_url}/v1", api_key=token)
     reasoning, content = [], []
     for chunk in client.chat.completions.create(model="vlcrew", stream=True,
                                                 messages=user(REQUEST, IMAGE)):
@@ -160,8 +175,10 @@ def test_official_client_streams_reasoning_then_the_answer(base_url: str) -> Non
     assert json.loads("".join(content))["task"] == "form_fill"
 
 
-def test_official_client_gets_a_bad_stream_request_as_an_error(base_url: str) -> None:
-    client = OpenAI(base_url=f"{base_url}/v1", api_key="none", max_retries=0)
+def test_official_client_gets_a_bad_stream_request_as_an_error(
+        secured: tuple[str, str]) -> None:
+    base_url, token = secured
+    client = OpenAI(base_url=f"{base_url}/v1", api_key=token, max_retries=0)
     with pytest.raises(openai.BadRequestError, match="no image"):
         client.chat.completions.create(model="vlcrew", stream=True, messages=user(REQUEST))
     with pytest.raises(openai.NotFoundError, match="unknown model"):

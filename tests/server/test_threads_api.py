@@ -27,6 +27,9 @@ pytestmark = pytest.mark.server
 REQUEST = (EXAMPLES / "bank_account_zh.request.txt").read_text(encoding="utf-8").strip()
 IMAGE = "data:image/png;base64," + base64.b64encode(
     (EXAMPLES / "bank_account_zh.png").read_bytes()).decode()
+TOKEN = "thread-api-test-token"
+# What every API client sends: the token, and JSON (also on a POST without a body).
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
 
 def run(client: httpx.Client, path: str, body: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -55,8 +58,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> Iterator[httpx.Client]:
-    app = create_app(context=Context(backend="offline"), db_path=db)
-    with serve(Context(), app) as url, httpx.Client(base_url=url, timeout=120) as c:
+    app = create_app(context=Context(backend="offline"), db_path=db, token=TOKEN)
+    with serve(Context(), app) as url, httpx.Client(base_url=url, timeout=120,
+                                                    headers=HEADERS) as c:
         yield c
 
 
@@ -115,9 +119,9 @@ def test_resume_with_an_edit_commits_files_served_by_name(paused: Any,
 
 def test_threads_outlive_the_app(paused: Any, db: Path, client: httpx.Client) -> None:
     thread_id, _ = paused
-    again = create_app(context=Context(backend="offline"), db_path=db)
+    again = create_app(context=Context(backend="offline"), db_path=db, token=TOKEN)
     with serve(Context(), again) as url:
-        state = httpx.get(f"{url}/api/threads/{thread_id}", timeout=30).json()
+        state = httpx.get(f"{url}/api/threads/{thread_id}", timeout=30, headers=HEADERS).json()
     assert state["answer"]["task"] in ("form_fill", "question")
     assert [m["role"] for m in state["messages"]][:2] == ["user", "assistant"]
     assert state["options"] == {"approve": "ask"}

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
 RUN_TIMEOUT_MS = 180_000
 EDITED_PHONE = "13700001111"
 CHAT_EMAIL = "zhang.san@example.com"
+TOKEN = "web-page-test-token"
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
@@ -47,7 +48,8 @@ def base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from server.app import create_app
 
     monkeypatch.setenv("VLCREW_DATA_DIR", str(tmp_path / "data"))
-    app = create_app(context=Context(backend="offline"), db_path=str(tmp_path / "threads.sqlite"))
+    app = create_app(context=Context(backend="offline"), db_path=str(tmp_path / "threads.sqlite"),
+                     token=TOKEN)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # bind before serving: no race for the port
     port = sock.getsockname()[1]
@@ -81,6 +83,9 @@ def browser(base_url: str) -> Iterator[Browser]:
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        # What opening the printed /?token= link leaves behind (tests/security tests that door).
+        context.add_cookies([{"name": "vlcrew_token", "value": TOKEN, "url": base_url,
+                              "httpOnly": True, "sameSite": "Strict"}])
         page = context.new_page()
         b = Browser(page, base_url)
 
@@ -112,9 +117,18 @@ def _row(page: Any, label: str) -> Any:
     return page.locator(f'#fields tbody tr[data-label="{label}"]').first
 
 
+def _wait_until(page: Any, test: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    # Not wait_for_function: it evaluates its predicate inside the page, which the page's
+    # CSP (script-src 'self', no eval) forbids; evaluate() runs from outside.
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(test):
+        assert time.monotonic() < deadline, f"timed out waiting for {test}"
+        page.wait_for_timeout(100)
+
+
 def _wait_idle(page: Any) -> None:
     # The page disables the submit button while a stream is open.
-    page.wait_for_function("!document.getElementById('submit').disabled", timeout=RUN_TIMEOUT_MS)
+    _wait_until(page, "() => !document.getElementById('submit').disabled")
 
 
 def test_fill_edit_approve_follow_up(browser: Browser) -> None:
@@ -166,7 +180,7 @@ def test_fill_edit_approve_follow_up(browser: Browser) -> None:
     # After approval: the final overlay image and the download links.
     overlay = page.locator("#overlay")
     expect(overlay).to_be_visible(timeout=RUN_TIMEOUT_MS)
-    page.wait_for_function("document.getElementById('overlay').naturalWidth > 0", timeout=RUN_TIMEOUT_MS)
+    _wait_until(page, "() => document.getElementById('overlay').naturalWidth > 0")
     for kind in ("answer_url", "values", "playwright", "pyautogui"):
         expect(page.locator(f'#downloads a[data-kind="{kind}"]')).to_be_visible()
     expect(_row(page, "手机号码").locator("input")).to_have_value(EDITED_PHONE)
