@@ -97,6 +97,11 @@ class Context:
         default_factory=_env("allow_http_images", False),
         metadata={"description": "Fetch http(s) image URLs."},
     )
+    max_image_pixels: int = field(
+        default_factory=_env("max_image_pixels", 50_000_000),
+        metadata={"description": "Largest input image (width × height) a run decodes; the "
+                                 "servers lower it, no caller can raise it past 50 MP."},
+    )
     image_dirs: str = field(
         default_factory=_env("image_dirs", ""),
         metadata={"description": "Folders (os.pathsep-separated) that file:// images and local "

@@ -112,7 +112,9 @@ async def data_mapping(state: StepInput, runtime: Runtime[Context]) -> dict[str,
     ctx = runtime.context
     step = state.get("step")
     step_id = step.id if step else "data_mapping"
-    user_data = user_data_of(_requests(state), state.get("profile"))
+    # Parsing is CPU work that grows with the request: off the event loop, so the server
+    # keeps answering others meanwhile.
+    user_data = await asyncio.to_thread(user_data_of, _requests(state), state.get("profile"))
     elements = await asyncio.to_thread(
         _link, state.get("images", []), state.get("elements", []), state.get("ocr", []))
     update: dict[str, Any] = {"elements": elements, "user_data": user_data, "errors": [],
@@ -128,8 +130,8 @@ async def data_mapping(state: StepInput, runtime: Runtime[Context]) -> dict[str,
                 message=f"data_mapping: model answer unusable ({mapped}); using the offline "
                         "rules"))
         fields, missing = map_fields(elements, user_data, ctx.match_threshold)
-    edits = _standing_edits(state.get("user_edits") or {}, fields, state.get("request", ""),
-                            ctx.match_threshold)
+    edits = await asyncio.to_thread(_standing_edits, state.get("user_edits") or {}, fields,
+                                    state.get("request", ""), ctx.match_threshold)
     if edits != (state.get("user_edits") or {}):
         update["user_edits"] = edits  # this turn gave a new value: it wins over the edit
     if edits:  # what the user set by hand on an earlier turn outlives re-mapping

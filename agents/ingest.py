@@ -25,7 +25,13 @@ from agents.context import Context
 from agents.records import StepError, TurnDict, TurnList
 from agents.state import VLState
 from tools.common.blobstore import put_bytes, put_image
-from tools.common.images import ImageError, load_image, model_input_size, thumbnail_data_uri
+from tools.common.images import (
+    DEFAULT_MAX_PIXELS,
+    ImageError,
+    load_image,
+    model_input_size,
+    thumbnail_data_uri,
+)
 from tools.common.masking import mask_text
 from tools.common.schema import ImageRef, VideoRef
 from tools.media.video_input import VideoError, is_video, read_video, video_sha256
@@ -85,7 +91,9 @@ async def ingest(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
     thumbs: dict[str, str] = {}
     for n, src in enumerate(sources, start=1):
         try:
-            loaded = await asyncio.to_thread(load_image, src, allow_http=ctx.allow_http_images)
+            loaded = await asyncio.to_thread(
+                load_image, src, allow_http=ctx.allow_http_images,
+                max_pixels=min(ctx.max_image_pixels, DEFAULT_MAX_PIXELS))
         except ImageError as exc:
             update["errors"].append(
                 StepError(step="ingest", message=str(exc), fatal=True, kind="bad_input")

@@ -12,6 +12,7 @@ question about them is answered by feedback alone.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -235,7 +236,8 @@ async def planner(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"plan": act, "reasoning": [_trace(act, "a live page to act on")]}
     if state.get("plan") is None and state.get("turn", 1) > 1 and not state.get(
             "fresh_images", True) and not state.get("videos"):
-        follow_up, why = follow_up_plan(request, state)
+        # (it parses the request: CPU work, off the event loop)
+        follow_up, why = await asyncio.to_thread(follow_up_plan, request, state)
         return {"plan": follow_up, "reasoning": [_trace(follow_up, why)]}
     if state.get("plan") is not None:
         plan, reasoning, refused = await _plan_vlm(state, runtime.context)

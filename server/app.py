@@ -29,6 +29,7 @@ from graph.builder import build_graph
 from graph.builder import graph as stateless_graph
 from graph.persistence import open_checkpointer
 from server.openai_api import build_app as openai_app
+from server.run_limits import RunLimits
 from server.security import Guard, Settings, host_names, load_or_create_token
 from server.threads_api import ApiError, ThreadRunner, thread_routes
 
@@ -79,14 +80,18 @@ def create_app(graph: Callable[..., Any] | None = None, *, context: Context | No
         yield
         await lazy.close()
 
+    limits = RunLimits()  # one budget of concurrent runs for both APIs
+    # Its routes join this app's, so its error handlers must too (OpenAI's error shape).
+    openai = openai_app(stateless_graph, ctx, limits)
     return Starlette(
         routes=[
             Route("/", index, methods=["GET"]),
             Mount("/static", app=StaticFiles(directory=WEB, check_dir=False), name="static"),
-            *thread_routes(lazy.get),
-            *openai_app(stateless_graph, ctx).routes,
+            *thread_routes(lazy.get, limits),
+            *openai.routes,
         ],
         lifespan=lifespan,
+        exception_handlers=openai.exception_handlers,
         middleware=[Middleware(Guard, settings=settings)],
     )
 

@@ -19,8 +19,10 @@ Image sources a client may use (:class:`ImagePolicy`, from the run's ``Context``
   never make the server read its own files (``file:///etc/passwd`` is a 400).
 
 Every image is decoded (in a worker thread) before the graph runs, so a corrupt or
-oversized image is a 400 even when streaming. Limits: ``MAX_IMAGES`` per request and
-``MAX_BODY_BYTES`` per body (413). Every error has OpenAI's shape
+oversized image is a 400 even when streaming. Limits: ``MAX_IMAGES`` per request,
+``MAX_BODY_BYTES`` per body and the text caps of :mod:`server.http_body` (413), the servers'
+pixel cap (``SERVER_MAX_PIXELS``, 400), and :mod:`server.run_limits` (runs at once: 429 with
+Retry-After; a run's time budget: 504). Every error has OpenAI's shape
 ``{"error": {"message", "type", "param", "code"}}``; bad requests are 4xx, never 500.
 """
 
@@ -43,17 +45,33 @@ from langgraph.types import Overwrite
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from agents.context import Context
-from server.http_body import BodyError, read_json_object
-from tools.common.images import ImageError, load_image
+from server.http_body import (
+    MAX_BODY_BYTES,
+    MAX_CONVERSATION_CHARS,
+    MAX_USER_CHARS,
+    BodyError,
+    check_length,
+    read_json_object,
+)
+from server.run_limits import (
+    RETRY_AFTER,
+    ReleasingStream,
+    RunLimits,
+    budget_message,
+    busy_message,
+    with_server_caps,
+    within,
+)
+from tools.common.images import SERVER_MAX_PIXELS, ImageError, load_image
+from tools.common.safe_fetch import FetchRefused, checked_address
 
 log = logging.getLogger(__name__)
 
 MODEL_ID = "vlcrew"
-MAX_BODY_BYTES = 25 * 1024 * 1024
 MAX_IMAGES = 8
 """Images per request, over the whole conversation (each is decoded and looked at)."""
 
@@ -138,16 +156,21 @@ class ImagePolicy:
                          param=param)
 
 
-def check_images(sources: list[tuple[str, str]]) -> None:
+def check_images(sources: list[tuple[str, str]], max_pixels: int = SERVER_MAX_PIXELS) -> None:
     """Decode every image (data URI or allowed file): a bad one is a 400 before the run.
 
-    http(s) images are left to the graph, which downloads them once, with its own limits.
+    http(s) images are left to the graph, which downloads them once, with its own limits;
+    here only their address is checked (the same 400 for any refused or internal one).
     """
     for param, src in sources:
         if src.startswith(("http://", "https://")):
+            try:
+                checked_address(src)
+            except FetchRefused as exc:
+                raise BadRequest(400, str(exc), param=param) from None
             continue
         try:
-            load_image(src)
+            load_image(src, max_pixels=max_pixels)
         except ImageError as exc:
             raise BadRequest(400, f"bad image: {exc}", param=param) from None
 
@@ -221,11 +244,14 @@ def to_messages(body: dict[str, Any], policy: ImagePolicy
         raise BadRequest(400, "messages must be a non-empty list", param="messages")
     out: list[BaseMessage] = []
     sources: list[tuple[str, str]] = []
+    said, total = 0, 0  # characters the user wrote, characters in all
     for n, msg in enumerate(messages):
         param = f"messages[{n}]"
         if not isinstance(msg, dict):
             raise BadRequest(400, "each message must be an object", param=param)
         role, content = msg.get("role"), msg.get("content")
+        size = _capped_text(content, f"{param}.content", role == "user", said, total)
+        said, total = said + size * (role == "user"), total + size
         if role in ("system", "developer"):
             out.append(SystemMessage(content=_text_only(content, f"{param}.content", role)))
         elif role == "user":
@@ -249,6 +275,23 @@ def to_messages(body: dict[str, Any], policy: ImagePolicy
         raise BadRequest(400, "empty request: say what to do (and give your data)",
                          param=f"messages[{len(out) - 1}].content")
     return out, sources
+
+
+def _capped_text(content: Any, param: str, user: bool, said: int, total: int) -> int:
+    """The characters of a message's text, checked against the caps (413 over them): the
+    graph parses every user text for data, and its work grows with the length."""
+    parts = content if isinstance(content, list) else [content]
+    size = sum(len(p) if isinstance(p, str) else
+               sum(len(str(p.get(k) or "")) for k in ("text", "refusal"))
+               if isinstance(p, dict) else 0 for p in parts)
+    try:
+        if user:
+            check_length(size, "message text")
+            check_length(said + size, "text of the user's messages", MAX_USER_CHARS)
+        check_length(total + size, "conversation text", MAX_CONVERSATION_CHARS)
+    except BodyError as exc:
+        raise BadRequest(exc.status, str(exc), code=exc.code, param=param) from None
+    return size
 
 
 def to_human_message(body: dict[str, Any], allow_http: bool) -> HumanMessage:
@@ -305,9 +348,12 @@ def _final(answer: Any) -> str:
     return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
 
 
-def build_app(graph: Any, context: Context | None = None) -> Starlette:
-    """The ASGI app over ``graph`` (the CLI's ``vlcrew serve`` and tests use it)."""
-    ctx = context or Context()
+def build_app(graph: Any, context: Context | None = None, limits: RunLimits | None = None
+              ) -> Starlette:
+    """The ASGI app over ``graph`` (the CLI's ``vlcrew serve`` and tests use it); ``limits``:
+    the run slots and time budget it shares with the thread API."""
+    ctx = with_server_caps(context or Context())
+    slots = limits or RunLimits()
     if ctx.approve != "auto":
         # A stateless chat request has no thread to resume an approval interrupt on.
         log.warning("the OpenAI endpoint runs with approve=auto (was %r)", ctx.approve)
@@ -315,8 +361,8 @@ def build_app(graph: Any, context: Context | None = None) -> Starlette:
     policy = ImagePolicy.from_context(ctx)
 
     async def run(messages: list[BaseMessage]) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-        async for chunk in graph.astream({"messages": messages}, context=ctx,
-                                         stream_mode="updates"):
+        async for chunk in within(graph.astream({"messages": messages}, context=ctx,
+                                                stream_mode="updates"), slots.seconds):
             for node, update in chunk.items():
                 if isinstance(update, dict):
                     yield node, update
@@ -326,20 +372,30 @@ def build_app(graph: Any, context: Context | None = None) -> Starlette:
             body = await _read_body(request)
             messages, sources = to_messages(body, policy)
             # Decoding is CPU work: off the event loop, so other requests keep moving.
-            await asyncio.to_thread(check_images, sources)
+            await asyncio.to_thread(check_images, sources, ctx.max_image_pixels)
         except BadRequest as exc:
             return _error(exc)
+        if not slots.try_take():
+            busy = _error(BadRequest(429, busy_message(slots.max_runs), kind="rate_limit_error",
+                                     code="server_busy"))
+            busy.headers["Retry-After"] = RETRY_AFTER
+            return busy
         rid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         head = {"id": rid, "created": created, "model": MODEL_ID}
         if not body.get("stream"):
             reasoning, answer = [], None
-            async for node, update in run(messages):
-                reasoning.append(_reasoning_line(node, update))
-                answer = update.get("answer", answer)
             try:
+                async for node, update in run(messages):
+                    reasoning.append(_reasoning_line(node, update))
+                    answer = update.get("answer", answer)
                 content = _final(answer)
+            except TimeoutError:
+                return _error(BadRequest(504, budget_message(slots.seconds),
+                                         kind="server_error", code="run_timeout"))
             except BadRequest as exc:
                 return _error(exc)
+            finally:
+                slots.give_back()
             return JSONResponse({**head, "object": "chat.completion", "choices": [{
                 "index": 0, "finish_reason": "stop", "message": {
                     "role": "assistant", "content": content,
@@ -361,6 +417,12 @@ def build_app(graph: Any, context: Context | None = None) -> Starlette:
                         yield chunk({"reasoning_content": text})
                     answer = update.get("answer", answer)
                 content = _final(answer)
+            except TimeoutError:
+                late = BadRequest(504, budget_message(slots.seconds), kind="server_error",
+                                  code="run_timeout")
+                yield f"data: {json.dumps(late.body(), ensure_ascii=False)}\n\n"
+                yield "data: [DONE]\n\n"
+                return
             except BadRequest as exc:
                 # Headers are gone: an error event, which the openai client raises as APIError.
                 yield f"data: {json.dumps(exc.body(), ensure_ascii=False)}\n\n"
@@ -377,8 +439,8 @@ def build_app(graph: Any, context: Context | None = None) -> Starlette:
             yield chunk({}, "stop")
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return ReleasingStream(events(), slots.give_back, media_type="text/event-stream",
+                               headers={"Cache-Control": "no-cache"})
 
     def model_card() -> dict[str, Any]:
         return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "vlcrew"}

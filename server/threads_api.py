@@ -13,6 +13,7 @@ status is ``done``, ``interrupted`` or ``error``. One run at a time per thread (
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -24,15 +25,23 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from agents.context import Context
-from server.http_body import BodyError, read_json_object
+from server.http_body import MAX_BODY_BYTES, BodyError, check_length, read_json_object
+from server.run_limits import (
+    RETRY_AFTER,
+    ReleasingStream,
+    RunLimits,
+    budget_message,
+    busy_message,
+    within,
+)
+from tools.common.images import SERVER_MAX_PIXELS, declared_pixels
 
 log = logging.getLogger("vlcrew.server")
 
-MAX_BODY_BYTES = 25 * 1024 * 1024
 MAX_IMAGES = 8
 # Run options a caller may set per thread; they are kept in the checkpoints' metadata so a
 # resumed or continued run uses the same ones, even after a restart.
@@ -71,6 +80,10 @@ def _human_message(body: dict[str, Any]) -> HumanMessage:
     request = body.get("request")
     if not isinstance(request, str) or not request.strip():
         raise ApiError(400, "request must be a non-empty string: say what to do")
+    try:
+        check_length(len(request))
+    except BodyError as exc:
+        raise ApiError(exc.status, str(exc)) from None
     images = body.get("images") or []
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
         raise ApiError(400, "images must be a list of data URIs")
@@ -81,6 +94,16 @@ def _human_message(body: dict[str, Any]) -> HumanMessage:
             raise ApiError(400, "images must be data URIs (data:image/...;base64,...)")
     return HumanMessage(content=[{"type": "text", "text": request.strip()}, *(
         {"type": "image_url", "image_url": {"url": url}} for url in images)])
+
+
+def check_images(images: list[str], max_pixels: int = SERVER_MAX_PIXELS) -> None:
+    """A 400 before the run for an image over the servers' pixel cap, read from its header
+    (a broken image is left to the run, whose answer says what is wrong with it)."""
+    for n, image in enumerate(images, start=1):
+        pixels = declared_pixels(image)
+        if pixels is not None and pixels > max_pixels:
+            raise ApiError(400, f"image {n} too large: {pixels / 1e6:.0f} MP, limit "
+                                f"{max_pixels / 1e6:.0f} MP")
 
 
 class ThreadRunner:
@@ -113,19 +136,23 @@ class ThreadRunner:
             raise ApiError(404, f"no thread {thread_id!r}")
         return state
 
-    async def stream(self, thread_id: str, graph_input: Any, options: dict[str, str]
-                     ) -> AsyncIterator[str]:
-        """The run's events; the thread is released when the stream ends."""
+    async def stream(self, thread_id: str, graph_input: Any, options: dict[str, str],
+                     seconds: float | None = None) -> AsyncIterator[str]:
+        """The run's events, within ``seconds``; the thread is released when it ends."""
+        budget = RunLimits().seconds if seconds is None else seconds
         try:
             yield _sse("thread", {"thread_id": thread_id})
-            async for mode, chunk in self.graph.astream(
+            async for mode, chunk in within(self.graph.astream(
                     graph_input, self.config(thread_id, options),
                     context=self.run_context(options), stream_mode=["updates", "custom"],
-                    durability="sync"):  # every finished step is on disk before the next
+                    durability="sync"), budget):  # every finished step is on disk before the next
                 for event, data in self._events(thread_id, mode, chunk):
                     yield _sse(event, data)
             state = await self.graph.aget_state(self.config(thread_id))
             yield _sse("end", {"status": "interrupted" if state.interrupts else "done"})
+        except TimeoutError:  # stopped: what finished is checkpointed, /continue goes on
+            yield _sse("error", {"message": budget_message(budget)})
+            yield _sse("end", {"status": "error"})
         except Exception as exc:  # the run broke: say so on the stream, keep the thread
             log.exception("run on thread %s failed", thread_id)
             yield _sse("error", {"message": f"{type(exc).__name__}: {exc}"})
@@ -184,15 +211,25 @@ def answer_json(thread_id: str, answer: Any) -> dict[str, Any]:
     return data
 
 
-def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]]) -> list[Route]:
-    """The routes of the thread API; ``get_runner`` gives the runner (built on first use)."""
+def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
+                  limits: RunLimits | None = None) -> list[Route]:
+    """The routes of the thread API; ``get_runner`` gives the runner (built on first use);
+    ``limits``: the run slots and time budget it shares with the OpenAI endpoint."""
+    slots = limits or RunLimits()
 
     def streamed(runner: ThreadRunner, thread_id: str, graph_input: Any,
                  options: dict[str, str]) -> Response:
-        runner.claim(thread_id)
-        return StreamingResponse(runner.stream(thread_id, graph_input, options),
-                                 media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        if not slots.try_take():
+            return JSONResponse({"error": {"message": busy_message(slots.max_runs)}},
+                                status_code=429, headers={"Retry-After": RETRY_AFTER})
+        try:
+            runner.claim(thread_id)
+        except ApiError:
+            slots.give_back()
+            raise
+        return ReleasingStream(runner.stream(thread_id, graph_input, options, slots.seconds),
+                               slots.give_back, media_type="text/event-stream",
+                               headers={"Cache-Control": "no-cache"})
 
     async def guarded(request: Request, handler: Any) -> Response:
         try:
@@ -209,6 +246,9 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]]) -> list[Rou
     async def start(runner: ThreadRunner, request: Request) -> Response:
         body = await _json_body(request)
         message = _human_message(body)
+        # Decoding is CPU work: off the event loop, so other requests keep moving.
+        await asyncio.to_thread(check_images, body.get("images") or [],
+                                min(runner.context.max_image_pixels, SERVER_MAX_PIXELS))
         thread_id = str(body.get("thread_id") or uuid.uuid4())
         if body.get("thread_id"):
             saved = await runner.saved_options(thread_id)

@@ -22,6 +22,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 50_000_000
 """Largest image accepted (width × height); a 30000×30000 header is refused before decoding."""
+SERVER_MAX_PIXELS = 16_777_216
+"""Largest image the HTTP servers accept (4096×4096, a 4K screen or a tall page): well below
+the command line's, because anyone who can reach a server can send one, and a tiny
+one-colour PNG can declare 49 MP that cost seconds and gigabytes to decode and look at."""
+PERCEPTION_MAX_PIXELS = 6_000_000
+"""OCR and layout detection work on a copy scaled down to this (boxes are scaled back): their
+time grows with the pixels, and screenshots this size (2560×2340) are read well."""
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 PATCH_PX = 32
 """Qwen3-VL: 16 px patches merged 2×2 → one visual token per 32×32 px."""
@@ -95,20 +102,28 @@ def _b64decode(data: str, what: str) -> bytes:
 
 
 def _download(url: str, max_bytes: int) -> bytes:
-    import httpx  # only needed when http images are allowed
+    from tools.common.safe_fetch import FetchRefused, fetch  # only when http is allowed
 
     try:
-        with httpx.stream("GET", url, timeout=10.0, follow_redirects=True) as resp:
-            resp.raise_for_status()
-            chunks, total = [], 0
-            for chunk in resp.iter_bytes():
-                total += len(chunk)
-                if total > max_bytes:
-                    raise ImageError(f"image at {url} is larger than {max_bytes} bytes")
-                chunks.append(chunk)
-    except httpx.HTTPError as exc:
-        raise ImageError(f"could not download {url}: {exc}") from None
-    return b"".join(chunks)
+        return fetch(url, max_bytes)
+    except FetchRefused as exc:
+        raise ImageError(str(exc)) from None
+
+
+def declared_pixels(source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> int | None:
+    """Width × height a data URI image declares in its header, read without decoding the
+    pixels; None for any other source or a header that cannot be read (loading it says
+    what is wrong)."""
+    if not source.startswith("data:"):
+        return None
+    try:
+        raw, _name = _read_source(source, False, max_bytes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            width, height = Image.open(io.BytesIO(raw)).size
+    except (ImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return int(width) * int(height)
 
 
 def decode_image(raw: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -156,6 +171,30 @@ def load_image(
     raw, name = _read_source(source, allow_http, max_bytes)
     image = decode_image(raw, name, max_pixels)
     return LoadedImage(image=image, sha256=hashlib.sha256(raw).hexdigest(), name=name)
+
+
+def is_blank(image: Image.Image) -> bool:
+    """Whether every pixel has the same colour (nothing to read or detect on it)."""
+    extrema = image.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    return all(low == high for low, high in bands)  # type: ignore[misc]
+
+
+def working_copy(image: Image.Image, max_pixels: int = PERCEPTION_MAX_PIXELS
+                 ) -> tuple[Image.Image, float]:
+    """``image`` scaled down to at most ``max_pixels`` (itself when already within), and the
+    factor that takes the copy's coordinates back to the original's."""
+    width, height = image.size
+    if width * height <= max_pixels:
+        return image, 1.0
+    ratio = math.sqrt(max_pixels / (width * height))
+    size = (max(1, int(width * ratio)), max(1, int(height * ratio)))
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0), width / size[0]
+
+
+def scaled_box(box: list[int], factor: float) -> list[int]:
+    """A pixel box of a :func:`working_copy` in the original's pixels."""
+    return box if factor == 1.0 else [round(v * factor) for v in box]
 
 
 def model_input_size(

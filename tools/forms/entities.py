@@ -64,6 +64,20 @@ _TYPED = frozenset({"name", "gender", "date", "expiry", "id", "phone", "email", 
 _EMAIL_RE = re.compile(
     r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
+# Every character an e-mail can hold: a match lies inside one run of them that has an "@".
+_EMAIL_RUN = re.compile(r"[A-Za-z0-9_%+.@-]+")
+
+
+def _email_spans(text: str) -> list[tuple[int, int]]:
+    """What ``_EMAIL_RE.finditer(text)`` finds, without trying it inside runs with no "@":
+    from each start there the pattern reads the whole run before failing, which made a long
+    run of letters cost time quadratic in its length."""
+    if "@" not in text:
+        return []
+    return [(run.start() + s, run.start() + e) for run in _EMAIL_RUN.finditer(text)
+            if "@" in run.group() for s, e in (m.span() for m in _EMAIL_RE.finditer(run.group()))]
+
+
 _PHONE_RE = re.compile(
     r"(?:\+\d{1,3}[\s-]?)?(?:\(\d{2,4}\)[\s-]?)?\d(?:[\d]|[\s.-](?=\d)){5,18}\d(?!\d)"
 )
@@ -339,10 +353,11 @@ class _Clause:
         out.sort(key=lambda t: -(t[1] - i))
         return out
 
-    def find_cue(self, pos: int, probe: bool = False) -> _Hit | None:
-        """The first cue at or after ``pos`` whose value is there (``probe``: just present)."""
+    def find_cue(self, pos: int, probe: bool = False, only_at: bool = False) -> _Hit | None:
+        """The first cue at or after ``pos`` whose value is there (``probe``: just present;
+        ``only_at``: a cue starting right at ``pos`` only)."""
         c = self.text
-        for i in range(pos, len(c)):
+        for i in range(pos, min(pos + 1, len(c)) if only_at else len(c)):
             m = _MY_ZH.match(c, i)
             if m and m.end() < len(c):
                 for cue, wend in self._candidates(m.end()):
@@ -639,7 +654,7 @@ class _Clause:
             return all(e <= ts or s >= te for ts, te in taken)
 
         finders: tuple[tuple[str, Callable[[str], Iterable[tuple[int, int]]]], ...] = (
-            ("email", lambda t: (m.span() for m in _EMAIL_RE.finditer(t))),
+            ("email", _email_spans),
             ("id_number", lambda t: (m.span() for m in _ID_RE.finditer(t))),
             ("phone", lambda t: (m.span() for m in _BARE_PHONE_RE.finditer(t))),
             ("birth_date", date_spans),
@@ -689,23 +704,41 @@ def _plausible_birth(written: str, request: str) -> bool:
 # ----------------------------------------------------------------------------- splitting
 
 _SEPARATORS = set("，,。；;、\n！!？?（）()【】—…")
+_SEPARATOR_RE = re.compile("[" + re.escape("".join(sorted(_SEPARATORS))) + "]")
 _AND_RE = re.compile(r"\s+(?:and|&)\s+|和|以及|还有|并且|另外")
 
 
 def _protected(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for rx in (_EMAIL_RE, _ID_RE, _BARE_PHONE_RE) for m in rx.finditer(text)]
+    spans = _email_spans(text)
+    spans += [m.span() for rx in (_ID_RE, _BARE_PHONE_RE) for m in rx.finditer(text)]
     spans += date_spans(text)
     spans += [m.span() for m in re.finditer(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?:\.\d+)?", text)]
     spans += [m.span() for m in re.finditer(r"[（(][^（）()]{1,12}[）)](?=[ \t]*[:：])", text)]
     return spans
 
 
+_STATEMENT = re.compile(r"(?:I|I'm|I'll|I've|My|Our|The|Thanks?|Thank|Please|Also|And)\b")
+_OWN_WORD = re.compile(r"(?:my|i|i'm|i'll|our|我)(?![A-Za-z])", re.I)
+
+
 def _new_sentence(text: str, pos: int) -> bool:
     """Whether what follows ``pos`` starts a new statement (a pronoun, thanks, or a cue)."""
-    nxt = text[pos:].lstrip()
-    if re.match(r"(?:I|I'm|I'll|I've|My|Our|The|Thanks?|Thank|Please|Also|And)\b", nxt):
+    # Positions, not slices: a slice copies the rest of the text, once per full stop.
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if _STATEMENT.match(text, pos):
         return True
-    return _cue_first(text, len(text) - len(nxt))
+    return _cue_first(text, pos)
+
+
+def _word_before(text: str, k: int) -> str | None:
+    """The ASCII word that ends at ``k`` (what ``[A-Za-z]+$`` finds in ``text[:k]``, a final
+    newline skipped as ``$`` does), read backwards instead of searching the whole prefix."""
+    end = k - 1 if k > 0 and text[k - 1] == "\n" else k
+    start = end
+    while start > 0 and text[start - 1].isascii() and text[start - 1].isalpha():
+        start -= 1
+    return text[start:end] if start < end else None
 
 
 def _split(text: str) -> list[tuple[int, int, str]]:
@@ -721,8 +754,8 @@ def _split(text: str) -> list[tuple[int, int, str]]:
         if ch in _SEPARATORS:
             cuts.append((k, k + 1, ch))
         elif ch == "." and (k + 1 == len(text) or text[k + 1].isspace()):
-            word = re.search(r"([A-Za-z]+)$", text[:k])
-            if word is None or word.group(1).lower() not in _ABBREV:
+            word = _word_before(text, k)
+            if word is None or word.lower() not in _ABBREV:
                 cuts.append((k, k + 1, "."))
             elif k + 1 == len(text) or _new_sentence(text, k + 1):
                 cuts.append((k + 1, k + 1, "."))  # "Contoso Ltd. Thanks": the dot stays
@@ -732,8 +765,7 @@ def _split(text: str) -> list[tuple[int, int, str]]:
     for m in _AND_RE.finditer(text):
         if inside[m.start()] or m.end() >= len(text):
             continue
-        nxt = text[m.end():]
-        if re.match(r"(?:my|i|i'm|i'll|our|我)(?![A-Za-z])", nxt, re.I) or _cue_first(text, m.end()):
+        if _OWN_WORD.match(text, m.end()) or _cue_first(text, m.end()):
             cuts.append((m.start(), m.end(), "and"))
     cuts.sort()
     out: list[tuple[int, int, str]] = []
@@ -758,7 +790,7 @@ def _address_goes_on(text: str, part: tuple[int, int, str]) -> bool:
     t = text[s:e].strip()
     if not t or not _ADDRESS_PART.fullmatch(t) or _NOT_ADDRESS.match(t) or _HAN_RE.search(t):
         return False
-    if _EMAIL_RE.search(t) or _ID_RE.search(t) or _BARE_PHONE_RE.fullmatch(t):
+    if _email_spans(t) or _ID_RE.search(t) or _BARE_PHONE_RE.fullmatch(t):
         return False
     probe = _Clause(text, s, e, -1)
     return probe.find_cue(probe.first, probe=True) is None  # a cue word ends the address
@@ -766,9 +798,12 @@ def _address_goes_on(text: str, part: tuple[int, int, str]) -> bool:
 
 def _cue_first(text: str, pos: int) -> bool:
     """True when a cue (with its value) starts right at ``pos``."""
-    end = next((k for k in range(pos, len(text)) if text[k] in _SEPARATORS), len(text))
+    sep = _SEPARATOR_RE.search(text, pos)  # (in C: a Python loop here cost the most)
+    end = sep.start() if sep else len(text)
     probe = _Clause(text, pos, end, -1)
-    hit = probe.find_cue(0, probe=True)
+    # Only a cue right at 0 counts, so only there is looked at: scanning the clause for the
+    # first cue anywhere made one look per full stop cost the rest of the text.
+    hit = probe.find_cue(0, probe=True, only_at=True)
     return hit is not None and hit.start == 0
 
 

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from tools.common.images import is_blank, scaled_box, working_copy
 from tools.common.schema import Element
 
 Rect = tuple[int, int, int, int]
@@ -613,10 +614,17 @@ def _centred(ink: np.ndarray, r: Rect) -> bool:
 
 
 def detect_elements(image: Image.Image) -> list[Element]:
-    """All controls on ``image`` from pixels alone: kind, box and confidence, no labels."""
+    """All controls on ``image`` from pixels alone: kind, box and confidence, no labels.
+
+    A one-colour image has none; a large one is looked at on a scaled-down copy (the
+    morphology's time and memory grow with the pixels), its boxes scaled back.
+    """
+    if is_blank(image):
+        return []
+    image, back = working_copy(image)
     regions, _th = detect_regions(image)
     out = [
-        Element(kind=r.kind, bbox=list(r.rect), confidence=r.confidence,  # type: ignore[arg-type]
+        Element(kind=r.kind, bbox=scaled_box(list(r.rect), back), confidence=r.confidence,  # type: ignore[arg-type]
                 editable=r.kind != "button", source="layout")
         for r in regions
     ]

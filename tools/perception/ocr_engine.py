@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from tools.common.images import is_blank, scaled_box, working_copy
 from tools.common.schema import TextBlock
 
 _lock = threading.Lock()
@@ -36,12 +37,20 @@ def polygon_to_bbox(points: Any) -> list[int]:
 
 
 def read_text(image: Image.Image, min_confidence: float = 0.5) -> list[TextBlock]:
-    """Every text line on ``image`` with its box and score, top-to-bottom, left-to-right."""
+    """Every text line on ``image`` with its box and score, top-to-bottom, left-to-right.
+
+    A one-colour image has no text (and costs nothing, however large); a large one is read
+    on a scaled-down copy, its boxes scaled back (the engine's time grows with the pixels).
+    """
+    if is_blank(image):
+        return []
+    image, back = working_copy(image)
     bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
     with _lock:
         result, _elapsed = _engine()(bgr)
     blocks = [
-        TextBlock(text=str(text).strip(), bbox=polygon_to_bbox(points), confidence=float(score))
+        TextBlock(text=str(text).strip(), bbox=scaled_box(polygon_to_bbox(points), back),
+                  confidence=float(score))
         for points, text, score in (result or [])
         if str(text).strip() and float(score) >= min_confidence
     ]
