@@ -22,7 +22,7 @@ from pathlib import Path
 from agents.messages import listing, say
 from agents.records import Answer, Approval
 from agents.state import StepInput
-from tools.common.blobstore import default_root, open_image
+from tools.common.blobstore import open_image, runs_root
 from tools.common.masking import mask_value
 from tools.common.schema import Element, FilledField, ImageRef
 from tools.forms.lexicon import match_label, normalize_label
@@ -49,7 +49,7 @@ class Turn:
             ("".join(i.sha256 for i in images) + json.dumps([f.model_dump() for f in fields],
                                                              default=str)).encode()
         ).hexdigest()[:16]
-        return default_root().parent / "runs" / digest
+        return runs_root() / digest
 
 
 Builder = Callable[[Answer, Turn], None]

@@ -145,6 +145,27 @@ class Context:
         """The chat models given with :meth:`using`, if any."""
         return getattr(self, "_models", None)
 
+    def starting_at(self, *urls: str) -> Context:
+        """A copy of these settings whose browser may start at ``urls`` (URL prefixes or
+        hosts), besides those of ``VLCREW_ACT_START_URLS``.
+
+        Like :meth:`using`, no dataclass field on purpose: LangGraph builds the context of a
+        run from what its caller sends (``langgraph dev``'s ``context``), so a field would let
+        any caller allow its own start URL. Only the operator's code (``vlcrew act --url``,
+        an embedder, a test) or the operator's environment can.
+        """
+        ctx = copy.copy(self)
+        object.__setattr__(ctx, "_start_urls", (*getattr(self, "_start_urls", ()), *urls))
+        return ctx
+
+    @property
+    def act_start_urls(self) -> tuple[str, ...]:
+        """Where the browser may start: :meth:`starting_at`'s URLs and the operator's
+        ``VLCREW_ACT_START_URLS`` (','-separated); none = the browser never starts."""
+        env = os.environ.get("VLCREW_ACT_START_URLS", "")
+        return (*getattr(self, "_start_urls", ()), *(u.strip() for u in env.split(",")
+                                                      if u.strip()))
+
     def __post_init__(self) -> None:
         if self.backend not in ("auto", "vllm", "offline"):
             raise ValueError(f"backend must be auto, vllm or offline, not {self.backend!r}")

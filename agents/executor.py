@@ -6,9 +6,11 @@ request's instructions), act, read every action back, then perceive again after 
 (a click that submits or navigates). An unchanged screen is never decided on again; a value
 the page rejects is reported as failed, never as done. A click that commits something
 irreversible (submit, pay, delete, send, publish) waits for the user's approval when the
-turn's policy is ``ask``. Requests may only reach the start URL's host (or the allowed
-hosts); uploads only come from the allowed folders. Passwords and ID numbers are masked in
-logs. Every run writes a standalone Playwright script that replays it without any model.
+turn's policy is ``ask``. The start URL must be one the operator allowed
+(``agents/start_url.py``); requests may only reach its host (or the allowed hosts); uploads
+only come from the allowed folders; files go to the configured folder, else to the data
+dir. Passwords and ID numbers are masked in logs. Every run writes a standalone Playwright
+script that replays it without any model.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
@@ -29,6 +32,7 @@ from agents.context import Context
 from agents.data_mapping import user_data_of
 from agents.messages import say
 from agents.records import ActReport, StepError
+from agents.start_url import start_allowed
 from agents.state import StepInput
 from tools.browser.action_core import ActionResult
 from tools.browser.check_actions import choose, set_checked
@@ -42,6 +46,7 @@ from tools.browser.screen_check import shown_on_screen
 from tools.browser.select_actions import pick_suggestion, select
 from tools.browser.text_actions import fill, focus
 from tools.browser.upload_action import upload
+from tools.common.blobstore import runs_root
 from tools.perception.ocr_engine import read_text
 
 log = logging.getLogger(__name__)
@@ -197,11 +202,15 @@ async def executor(state: StepInput, runtime: Runtime[Context]) -> dict[str, Any
         raise RuntimeError("no URL to act on (vlcrew act --url …)")
     request = state.get("request", "")
     zh = writes_chinese(request)
+    if not start_allowed(url, ctx.act_start_urls):  # ingest refused it already; never open it
+        raise PermissionError(say("act.start_not_allowed", zh, url=url[:200]))
     data = user_data_of(state.get("requests") or [request], state.get("profile"))
     intents = parse(request)
     upload_dirs = [d for d in ctx.upload_dirs.split(":") if d]
     hosts = [h for h in ctx.allowed_hosts.split(",") if h] or None
-    run = Run(Path(ctx.out_dir or ".") / "act")
+    # Never the working folder (a server's): the configured one, else a folder of its own
+    # under the data dir.
+    run = Run(Path(ctx.out_dir) / "act" if ctx.out_dir else runs_root() / f"act-{uuid4().hex}")
     use_model = state.get("backend") == "vllm"
     step = state.get("step")
     step_id = step.id if step else "executor"

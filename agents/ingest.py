@@ -20,9 +20,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.backend import resolve_backend
-from agents.chat import human_texts, humans_of, split_content
+from agents.chat import human_texts, humans_of, split_content, writes_chinese
 from agents.context import Context
+from agents.messages import say
 from agents.records import StepError, TurnDict, TurnList
+from agents.start_url import start_allowed
 from agents.state import VLState
 from tools.common.blobstore import put_bytes, put_image
 from tools.common.images import (
@@ -83,7 +85,14 @@ async def ingest(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
         update["videos"] = videos
     elif sources:
         update["videos"] = []
-    if not sources and not prior and not videos and not state.get("url"):
+    url = state.get("url")
+    if url and not start_allowed(url, ctx.act_start_urls):
+        # Refused before anything runs: whoever calls the graph names the URL, only the
+        # operator says where the browser may go (agents/start_url.py).
+        update["errors"].append(StepError(
+            step="ingest", fatal=True, kind="not_allowed",
+            message=say("act.start_not_allowed", writes_chinese(request), url=url[:200])))
+    if not sources and not prior and not videos and not url:
         update["errors"].append(
             StepError(step="ingest", message="no image given", fatal=True, kind="bad_input")
         )
@@ -114,7 +123,9 @@ async def ingest(state: VLState, runtime: Runtime[Context]) -> dict[str, Any]:
     if humans and thumbs:
         update["messages"] = [_slim(humans[-1], thumbs)]
     # Fixed for the turn: a resume sent with other settings must not skip the approval.
-    update["approve_mode"] = ctx.approve
+    # On a browser thread a follow-up may not lower it either: once ask, always ask.
+    sticky = url and state.get("approve_mode") == "ask"
+    update["approve_mode"] = "ask" if sticky else ctx.approve
     return _new_turn(state, update, prior)
 
 

@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # A run in the browser.
     "act.done": ("已完成：{count} 个操作均已回读确认。", "Done: {count} action(s), each read back."),
     "act.not_done": ("未完成：{message}", "Not done: {message}"),
+    "act.start_not_allowed": ("浏览器不能从 {url} 开始：运营者没有允许这个起始地址"
+                              "（VLCREW_ACT_START_URLS）。",
+                              "The browser may not start at {url}: the operator has not "
+                              "allowed this start URL (VLCREW_ACT_START_URLS)."),
     "act.confirm_commit": ("即将点击「{target}」提交，是否继续？",
                            "About to click '{target}', which commits. Go ahead?"),
     # The web page's door, shown without the token (server/security.py).

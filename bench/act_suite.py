@@ -34,7 +34,7 @@ async def run_task(task: dict[str, Any], site: Any, out: Path) -> tuple[list[str
     from tests.site_server import check_submission
 
     ctx = Context(backend="offline", approve="auto", out_dir=str(out / task["id"]),
-                  upload_dirs=str(ROOT / "tests" / "site" / "files"))
+                  upload_dirs=str(ROOT / "tests" / "site" / "files")).starting_at(site.url)
     site.reset()
     started = time.perf_counter()
     result = await graph.ainvoke({"messages": [HumanMessage(content=task["request"])],

@@ -229,6 +229,10 @@ async def _run_fill(args: argparse.Namespace) -> Any:
         k: v for k, v in (("backend", args.backend), ("approve", args.approve),
                           ("upload_dirs", getattr(args, "upload_dirs", None)),
                           ("allowed_hosts", getattr(args, "allowed_hosts", None))) if v})
+    if url:
+        # The one place a start URL is allowed by its caller: on the command line the caller
+        # is the operator. The graph cannot tell; over HTTP only VLCREW_ACT_START_URLS can.
+        ctx = ctx.starting_at(url)
     thread_id = args.thread or str(uuid.uuid4())
     config = {"configurable": {"thread_id": thread_id}}
     print(f"vlcrew: thread {thread_id}", file=sys.stderr)

@@ -49,6 +49,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from agents.context import Context
+from server.answer_view import public_answer
 from server.http_body import (
     MAX_BODY_BYTES,
     MAX_CONVERSATION_CHARS,
@@ -345,7 +346,9 @@ def _final(answer: Any) -> str:
     fatal = [e for e in answer.errors if e.fatal]
     if fatal and fatal[0].kind == "bad_input":
         raise BadRequest(400, fatal[0].message)
-    return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
+    # Files by name: a stateless reply has no thread to serve them from, and the server's
+    # paths are none of the client's business.
+    return json.dumps(public_answer(answer), ensure_ascii=False)
 
 
 def build_app(graph: Any, context: Context | None = None, limits: RunLimits | None = None

@@ -9,16 +9,24 @@ images, files and the answer JSON of a thread are served by name, never by path.
 Every streamed response is ``text/event-stream``: ``thread``, ``plan``, ``reasoning``,
 ``step``, ``approval``, ``answer``, ``message``, ``error`` and a closing ``end`` event whose
 status is ``done``, ``interrupted`` or ``error``. One run at a time per thread (409 else).
+
+What a caller may not do to a thread: lower its approval policy (once a turn ran with
+``approve=ask``, later turns ask too), or go on with a browser thread (one ``vlcrew act``
+made: it would drive the user's browser) unless the operator set
+``VLCREW_API_BROWSER_THREADS=1`` (403 else). The thread's messages come back with secrets
+masked; answers name files by URL, never by the server's path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from agents.context import Context
+from server.answer_view import answer_files, public_answer
 from server.http_body import MAX_BODY_BYTES, BodyError, check_length, read_json_object
 from server.run_limits import (
     RETRY_AFTER,
@@ -39,6 +48,7 @@ from server.run_limits import (
     within,
 )
 from tools.common.images import SERVER_MAX_PIXELS, declared_pixels
+from tools.common.masking import mask_text
 
 log = logging.getLogger("vlcrew.server")
 
@@ -106,13 +116,21 @@ def check_images(images: list[str], max_pixels: int = SERVER_MAX_PIXELS) -> None
                                 f"{max_pixels / 1e6:.0f} MP")
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class ThreadRunner:
     """Runs the graph on checkpointed threads and turns its streams into page events."""
 
-    def __init__(self, graph: Any, context: Context) -> None:
+    def __init__(self, graph: Any, context: Context, browser_threads: bool | None = None
+                 ) -> None:
         self.graph = graph
         self.context = context
         self.busy: set[str] = set()
+        # Off unless the operator says so: a browser thread drives the user's own Chromium.
+        self.browser_threads = (_env_flag("VLCREW_API_BROWSER_THREADS")
+                                if browser_threads is None else browser_threads)
 
     def config(self, thread_id: str, options: dict[str, str] | None = None) -> dict[str, Any]:
         config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
@@ -127,8 +145,21 @@ class ThreadRunner:
 
     def run_context(self, options: dict[str, str]) -> Context:
         known = {f.name for f in fields(Context)}
-        chosen: dict[str, Any] = {k: v for k, v in options.items() if k in known}
-        return replace(self.context, **chosen)
+        # A copy, not dataclasses.replace: that would drop what the operator's code set
+        # beside the fields (injected models, allowed start URLs).
+        ctx = copy.copy(self.context)
+        for k, v in options.items():
+            if k in known:
+                setattr(ctx, k, v)
+        ctx.__post_init__()
+        return ctx
+
+    def check_may_go_on(self, state: Any) -> None:
+        """Refuse to go on with a browser thread unless the operator allowed it."""
+        if (state.values or {}).get("url") and not self.browser_threads:
+            raise ApiError(403, "this is a browser thread (vlcrew act): the HTTP API may not "
+                                "continue it; continue it with vlcrew act, or the operator "
+                                "sets VLCREW_API_BROWSER_THREADS=1")
 
     async def state(self, thread_id: str) -> Any:
         state = await self.graph.aget_state(self.config(thread_id))
@@ -200,12 +231,19 @@ def options_in(metadata: dict[str, Any] | None) -> dict[str, str]:
     return {k: str(v) for k in RUN_OPTIONS if (v := (metadata or {}).get(f"vlcrew_{k}"))}
 
 
+def never_lower(options: dict[str, str], saved: dict[str, str], state: Any) -> dict[str, str]:
+    """``options`` with approve=ask kept when the thread asked before (its saved options, or
+    the policy its last turn ran with: a thread ``vlcrew act`` made has no saved options)."""
+    asked = saved.get("approve") == "ask" or (state.values or {}).get("approve_mode") == "ask"
+    return {**options, "approve": "ask"} if asked else options
+
+
 def answer_json(thread_id: str, answer: Any) -> dict[str, Any]:
     """The answer with URLs for its files (the server's paths stay on the server)."""
-    data = answer.model_dump(mode="json")
+    base = f"/api/threads/{thread_id}"
+    data = public_answer(answer, lambda name, _path: f"{base}/files/{name}")
     data.pop("files", None)
     data["overlay"] = None
-    base = f"/api/threads/{thread_id}"
     data["urls"] = {name: f"{base}/files/{name}" for name in answer.files}
     data["answer_url"] = f"{base}/answer.json"
     return data
@@ -253,9 +291,10 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
         if body.get("thread_id"):
             saved = await runner.saved_options(thread_id)
             state = await runner.graph.aget_state(runner.config(thread_id))
+            runner.check_may_go_on(state)
             if state.interrupts:
                 raise ApiError(409, "this thread is waiting for approval: resume it first")
-            options = {**saved, **_options(body)}
+            options = never_lower({**saved, **_options(body)}, saved, state)
         else:
             if not isinstance(body.get("images"), list) or not body["images"]:
                 raise ApiError(400, "no image: add the screenshot as a data URI in images")
@@ -270,6 +309,7 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
         thread_id = request.path_params["thread_id"]
         body = await _json_body(request)
         state = await runner.state(thread_id)
+        runner.check_may_go_on(state)
         if not state.interrupts:
             raise ApiError(409, "this thread is not waiting for approval")
         if body.get("action") not in ("accept", "edit", "reject"):
@@ -280,6 +320,7 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
     async def carry_on(runner: ThreadRunner, request: Request) -> Response:
         thread_id = request.path_params["thread_id"]
         state = await runner.state(thread_id)
+        runner.check_may_go_on(state)
         if state.interrupts:
             raise ApiError(409, "this thread is waiting for approval: resume it instead")
         if not state.next:
@@ -302,8 +343,9 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
             "images": [{"id": i.id, "width": i.width, "height": i.height,
                         "url": f"/api/threads/{thread_id}/images/{i.id}"}
                        for i in values.get("images", [])],
+            # Masked as in logs: the thread may be read long after, by whoever has the link.
             "messages": [{"role": "user" if m.type == "human" else "assistant",
-                          "text": m.text if hasattr(m, "text") else str(m.content)}
+                          "text": mask_text(m.text if hasattr(m, "text") else str(m.content))}
                          for m in values.get("messages", [])],
             "options": options_in(state.metadata),
         })
@@ -319,7 +361,7 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
     async def file(runner: ThreadRunner, request: Request) -> Response:
         thread_id, name = request.path_params["thread_id"], request.path_params["name"]
         answer = (await runner.state(thread_id)).values.get("answer")
-        path = answer.files.get(name) if answer is not None else None
+        path = answer_files(answer).get(name) if answer is not None else None
         if not path or not Path(path).is_file():
             raise ApiError(404, f"no file {name!r} on this thread")
         return FileResponse(path, filename=Path(path).name)
@@ -329,9 +371,8 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
         found = (await runner.state(thread_id)).values.get("answer")
         if found is None:
             raise ApiError(404, "this thread has no answer yet")
-        return JSONResponse(found.model_dump(mode="json") | {"files": {}} | {
-            "urls": answer_json(thread_id, found)["urls"]},
-            headers={"Content-Disposition": 'attachment; filename="answer.json"'})
+        return JSONResponse(answer_json(thread_id, found) | {"files": {}},
+                            headers={"Content-Disposition": 'attachment; filename="answer.json"'})
 
     def route(path: str, handler: Any, method: str) -> Route:
         async def endpoint(request: Request) -> Response:

@@ -107,7 +107,7 @@ def test_ask_stops_before_the_irreversible_click(site: SiteServer, tmp_path: Pat
 
     task = next(t for t in TASKS if t["id"] == "bank_partial")
     graph = build_graph(checkpointer=InMemorySaver())
-    ctx = Context(backend="offline", approve="ask", out_dir=str(tmp_path))
+    ctx = Context(backend="offline", approve="ask", out_dir=str(tmp_path)).starting_at(site.url)
 
     async def turn(verdict: str) -> Any:
         config = {"configurable": {"thread_id": verdict}}

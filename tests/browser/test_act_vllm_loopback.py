@@ -70,7 +70,7 @@ def model(body: dict[str, Any]) -> Reply:
 
 def run(server: LoopbackVLLM, site: SiteServer, tmp: Path) -> Any:
     ctx = Context(backend="vllm", base_url=server.base_url, expert_model="qwen3-vl-instruct",
-                  approve="auto", out_dir=str(tmp))
+                  approve="auto", out_dir=str(tmp)).starting_at(site.url)
     site.reset()
     return asyncio.run(graph.ainvoke({"messages": [HumanMessage(content=TASK["request"])],
                                       "url": f"{site.url}/{TASK['page']}"}, context=ctx))[

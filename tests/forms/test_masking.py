@@ -55,6 +55,10 @@ def test_sensitive_keys_are_exactly_the_masked_ones() -> None:
      "出生日期2024-09-14，金额 1234567.00，保单 PZHA201954295449，订单 12345"),
     ("parse_request failed: ValueError: bad value '13912345678'",
      "parse_request failed: ValueError: bad value '139****5678'"),
+    # the value after a password keyword, whatever it looks like
+    ("用户名 alice 密码 s3cret!，登录", "用户名 alice 密码 ******，登录"),
+    ("log in with password: hunter2 and passwords stay", "log in with password: ****** and "
+     "passwords stay"),
     ("", ""),
 ])
 def test_mask_text(text: str, masked: str) -> None:

@@ -22,6 +22,11 @@ def default_root() -> Path:
     return Path(cache) / "vlcrew" / "images"
 
 
+def runs_root() -> Path:
+    """Beside the images: the folders of runs that were given no output folder."""
+    return default_root().parent / "runs"
+
+
 def put_image(image: Image.Image, sha256: str, root: Path | None = None) -> Path:
     """Store ``image`` as PNG under its hash (idempotent) and return the path."""
     folder = (root or default_root()) / sha256[:2]

@@ -1,8 +1,9 @@
 """Masking of personal data before it reaches logs, traces and summaries.
 
 :func:`mask_value` masks one value by its canonical key; :func:`mask_text` finds resident ID
-numbers, phone numbers and e-mail addresses anywhere in free text (log lines, the request
-echoed in a trace) and masks them in place, keeping the text around them readable.
+numbers, phone numbers, e-mail addresses and the value after a password keyword ("密码
+s3cret!", "password: …") anywhere in free text (log lines, the request echoed in a trace or
+shown by the thread API) and masks them in place, keeping the text around them readable.
 """
 
 from __future__ import annotations
@@ -94,12 +95,22 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A password keyword, then the value up to the next space or punctuation of the sentence
+# (the words the browser's instruction parser reads a login from).
+# Errs on the side of masking: "the password field" hides "field".
+_PASSWORD = re.compile(r"((?:(?:password|passwd|pwd|passcode)(?![A-Za-z])|密码|口令)"
+                       r"\s*(?:is\s+|=|:|：|为|是)?\s*)([^\s，,。；;、]+)", re.I)
+PASSWORD_MASK = "******"
+
+
 def _mask_match(key: str, m: re.Match[str]) -> str:
     return mask_value(key, m.group(0))
 
 
 def mask_text(text: str) -> str:
-    """``text`` with ID numbers, phone numbers and e-mail addresses masked where they occur."""
+    """``text`` with ID numbers, phone numbers, e-mail addresses and passwords masked where
+    they occur."""
+    text = _PASSWORD.sub(lambda m: m.group(1) + PASSWORD_MASK, text)
     for rx, key in _TEXT_PATTERNS:
         text = rx.sub(partial(_mask_match, key), text)
     return text
