@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
-    from agents.vlm import Models
+    from agents.models import Models
 
 T = TypeVar("T")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -19,20 +18,11 @@ from agents.llm.chat_model import build_chat_model
 from agents.llm.errors import ModelError
 from agents.llm.image_parts import image_part
 from agents.llm.structured import StructuredReply, call_structured
+from agents.models import Models
 from agents.prompts import EXPERT_SYSTEM
 from agents.response_cache import ResponseCache
 from tools.common.images import model_input_size
 from tools.common.schema import ImageRef
-
-
-@dataclass(frozen=True)
-class Models:
-    """The chat models of a run: Thinking for the planner, Instruct for the experts."""
-
-    planner: Any
-    expert: Any
-    cache: ResponseCache | None = None
-
 
 _models: dict[tuple[Any, ...], Models] = {}
 _lock = threading.Lock()

@@ -11,7 +11,7 @@ the chat models and pass a checkpointer; ``graph`` is the compiled default that
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 
@@ -24,6 +24,7 @@ from agents.frontend import frontend
 from agents.gui import gui
 from agents.ingest import ingest
 from agents.math_expert import math
+from agents.models import Models
 from agents.ocr import ocr
 from agents.planner import planner
 from agents.roster import EXPERT_NAMES
@@ -32,9 +33,6 @@ from agents.video import video
 from agents.vision import vision
 from graph.routing import after_ingest, dispatch_ready
 from graph.steps import plain_node, step_node
-
-if TYPE_CHECKING:  # the model client is imported only when a model is used
-    from agents.vlm import Models
 
 EXPERT_NODES = {
     "ocr": ocr, "gui": gui, "data_mapping": data_mapping, "vision": vision, "math": math,
@@ -56,7 +54,7 @@ def build_graph(
     """Compile the graph.
 
     ``nodes`` replaces node functions by name (tests, embedding); ``models`` gives the chat
-    models every model call of a run uses (``agents.vlm.Models``: planner and expert), in
+    models every model call of a run uses (``agents.models.Models``: planner and expert), in
     place of clients built from the context's ``base_url`` (a run's own
     ``Context.using(...)`` still wins); ``checkpointer`` keeps threads.
     """

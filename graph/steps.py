@@ -13,17 +13,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 
 from agents.context import Context
+from agents.models import Models
 from agents.records import StepError, StepReport, StepStatus
 from tools.common.masking import mask_text
-
-if TYPE_CHECKING:  # the model client is imported only when a model is used
-    from agents.vlm import Models
 
 log = logging.getLogger("vlcrew.steps")
 

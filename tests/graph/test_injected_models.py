@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from agents.context import Context
-from agents.vlm import Models
+from agents.models import Models
 from graph.builder import build_graph
 from tests.conftest import EXAMPLES
 from tests.model.test_graph_vllm_loopback import NAME, PLAN, REQUEST, THOUGHT, TRUTH, qwen3_vl
