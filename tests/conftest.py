@@ -17,6 +17,10 @@ from typing import Any
 
 import pytest
 
+# Imported by tests/security too, before test_langgraph_dev loads it as a plugin: rewrite its
+# asserts from the start (else pytest warns that it cannot).
+pytest.register_assert_rewrite("tests.server.langgraph_dev_server")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
