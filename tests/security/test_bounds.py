@@ -54,11 +54,8 @@ def chat(text: str, *urls: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    running = start_serve(tmp_path_factory.mktemp("bounds"), "--allow-http-images")
-    try:
+    with start_serve(tmp_path_factory.mktemp("bounds"), "--allow-http-images") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES
-from tests.security.vlcrew_serve import ROOT, Serve, free_port, start_serve
+from tests.conftest import EXAMPLES, free_port
+from tests.security.vlcrew_serve import ROOT, Serve, start_serve
 
 pytestmark = pytest.mark.server
 
@@ -44,11 +44,8 @@ CHAT_BODY = json.dumps({"model": "vlcrew", "messages": [{"role": "user", "conten
 
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    server = start_serve(tmp_path_factory.mktemp("doors"))
-    try:
+    with start_serve(tmp_path_factory.mktemp("doors")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def stored_images(server: Serve) -> list[Path]:

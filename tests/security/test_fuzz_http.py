@@ -64,11 +64,8 @@ segments = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_siz
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    running = start_serve(tmp_path_factory.mktemp("fuzz"))
-    try:
+    with start_serve(tmp_path_factory.mktemp("fuzz")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

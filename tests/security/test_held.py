@@ -48,7 +48,8 @@ import httpx
 import pytest
 
 from server.http_body import MAX_BODY_BYTES
-from tests.security.vlcrew_serve import ROOT, Serve, free_port, start_serve
+from tests.conftest import free_port
+from tests.security.vlcrew_serve import ROOT, Serve, start_serve
 
 APP_JS = ROOT / "server" / "web" / "app.js"
 INDEX_HTML = ROOT / "server" / "web" / "index.html"
@@ -147,11 +148,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     (allowed / "link.png").symlink_to(outside / "secret.png")
     (allowed / "up").symlink_to(outside, target_is_directory=True)
     (allowed / "not_an_image.png").write_text("plain text, not a PNG")
-    serve = start_serve(tmp, "--image-dirs", str(allowed))
-    try:
+    with start_serve(tmp, "--image-dirs", str(allowed)) as serve:
         yield Setup(serve=serve, allowed=allowed, outside=outside, form=form)
-    finally:
-        serve.stop()
 
 
 @pytest.fixture(scope="module")

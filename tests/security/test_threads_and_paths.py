@@ -31,8 +31,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES
-from tests.server.langgraph_dev_server import LANGGRAPH, free_port
+from tests.conftest import EXAMPLES, free_port
+from tests.server.langgraph_dev_server import LANGGRAPH
 from tests.server.langgraph_dev_server import start as start_langgraph_dev
 from tests.site_server import SiteServer, load_tasks
 

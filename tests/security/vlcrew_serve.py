@@ -3,7 +3,8 @@
 ``start_serve(tmp)`` runs ``python -m server.cli serve`` with a private data dir and SQLite
 file, waits for ``/healthz`` and reads the ready-to-open URL (with the install's token) the
 command prints; ``Serve.token`` is that token (``None`` if none was printed) and
-``Serve.auth`` the matching ``Authorization`` header. Always ``stop()`` it (the fixtures do).
+``Serve.auth`` the matching ``Authorization`` header. Use it as a context manager (or call
+``stop()``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +20,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0
 _TOKEN_URL = re.compile(r"(http://\S+/\?token=([A-Za-z0-9_\-]+))")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -49,6 +45,12 @@ class Serve:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def __enter__(self) -> Serve:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         if self.process.poll() is None:

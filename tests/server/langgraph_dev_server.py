@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 LANGGRAPH = Path(sys.executable).parent / "langgraph"
 READY_TIMEOUT = 120.0  # cold start is ~2 s; generous because 2 cores are shared
@@ -32,13 +33,6 @@ LOG_TAIL_CHARS = 20_000
 
 # Inherited settings that would send the server elsewhere or change what it runs.
 _DROP_PREFIXES = ("VLCREW_", "LANGSMITH_", "LANGCHAIN_", "LANGGRAPH_", "OPENAI_")
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def offline_env(data_dir: Path) -> dict[str, str]:

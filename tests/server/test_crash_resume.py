@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,19 +23,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, free_port
 from tests.loopback_vllm import LoopbackVLLM, Reply, last_text
 from tests.model.test_graph_vllm_loopback import REQUEST, qwen3_vl
 
 pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _kind(body: dict[str, Any]) -> str:
@@ -107,7 +100,7 @@ def test_sigkill_mid_run_then_continue_finishes_without_rerunning_steps(tmp_path
 
     png = base64.b64encode((EXAMPLES / "bank_account_zh.png").read_bytes()).decode()
     with LoopbackVLLM(responder=responder) as model:
-        server = Server(_free_port(), tmp_path / "threads.sqlite", model.base_url, tmp_path)
+        server = Server(free_port(), tmp_path / "threads.sqlite", model.base_url, tmp_path)
         try:
             server.start()
             seen: list[tuple[str, Any]] = []
