@@ -96,7 +96,13 @@ def _serve(args: argparse.Namespace) -> int:
     from agents.context import Context
     from graph.persistence import default_db_path
     from server.app import create_app
-    from server.security import host_names, is_loopback, load_or_create_token, token_path
+    from server.security import (
+        WILDCARD_BINDS,
+        host_names,
+        is_loopback,
+        load_or_create_token,
+        token_path,
+    )
 
     if args.no_auth and not is_loopback(args.host):
         print(f"vlcrew: error: --no-auth is refused on {args.host}: without a token anyone "
@@ -108,7 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
                                         ("allow_http_images", args.allow_http_images))
                      if v is not None})
     token = None if args.no_auth else load_or_create_token()
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    shown = "127.0.0.1" if args.host in WILDCARD_BINDS else args.host
     url = f"http://[{shown}]:{args.port}" if ":" in shown else f"http://{shown}:{args.port}"
     where = "Postgres" if os.environ.get("VLCREW_POSTGRES_URL") else (
         args.db or default_db_path())

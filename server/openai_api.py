@@ -364,11 +364,16 @@ def build_app(graph: Any, context: Context | None = None, limits: RunLimits | No
     policy = ImagePolicy.from_context(ctx)
 
     async def run(messages: list[BaseMessage]) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-        async for chunk in within(graph.astream({"messages": messages}, context=ctx,
-                                                stream_mode="updates"), slots.seconds):
-            for node, update in chunk.items():
-                if isinstance(update, dict):
-                    yield node, update
+        """The graph's updates; a run over its time budget ends as a 504 ``BadRequest``."""
+        try:
+            async for chunk in within(graph.astream({"messages": messages}, context=ctx,
+                                                    stream_mode="updates"), slots.seconds):
+                for node, update in chunk.items():
+                    if isinstance(update, dict):
+                        yield node, update
+        except TimeoutError:
+            raise BadRequest(504, budget_message(slots.seconds), kind="server_error",
+                             code="run_timeout") from None
 
     async def chat(request: Request) -> Response:
         try:
@@ -392,9 +397,6 @@ def build_app(graph: Any, context: Context | None = None, limits: RunLimits | No
                     reasoning.append(_reasoning_line(node, update))
                     answer = update.get("answer", answer)
                 content = _final(answer)
-            except TimeoutError:
-                return _error(BadRequest(504, budget_message(slots.seconds),
-                                         kind="server_error", code="run_timeout"))
             except BadRequest as exc:
                 return _error(exc)
             finally:
@@ -420,12 +422,6 @@ def build_app(graph: Any, context: Context | None = None, limits: RunLimits | No
                         yield chunk({"reasoning_content": text})
                     answer = update.get("answer", answer)
                 content = _final(answer)
-            except TimeoutError:
-                late = BadRequest(504, budget_message(slots.seconds), kind="server_error",
-                                  code="run_timeout")
-                yield f"data: {json.dumps(late.body(), ensure_ascii=False)}\n\n"
-                yield "data: [DONE]\n\n"
-                return
             except BadRequest as exc:
                 # Headers are gone: an error event, which the openai client raises as APIError.
                 yield f"data: {json.dumps(exc.body(), ensure_ascii=False)}\n\n"

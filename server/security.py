@@ -87,11 +87,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+WILDCARD_BINDS = ("0.0.0.0", "::", "")
+"""Bind addresses that mean every interface: no Host name of their own."""
+
+
 def host_names(bind_host: str, extra: Iterable[str] = ()) -> frozenset[str]:
     """The Host names to answer: loopback ones, the bound host unless it is a wildcard, and
     the operator's additions (``--allowed-host``, ``VLCREW_SERVE_ALLOWED_HOSTS``)."""
     names = set(LOOPBACK_HOSTS)
-    if bind_host and bind_host not in ("0.0.0.0", "::", ""):
+    if bind_host not in WILDCARD_BINDS:
         names.add(bind_host.strip("[]").lower())
     env = os.environ.get("VLCREW_SERVE_ALLOWED_HOSTS", "")
     names.update(h.strip().lower() for h in [*extra, *env.split(",")] if h.strip())

@@ -41,6 +41,7 @@ from server.answer_view import answer_files, public_answer
 from server.http_body import MAX_BODY_BYTES, BodyError, check_length, read_json_object
 from server.run_limits import (
     RETRY_AFTER,
+    RUN_SECONDS,
     ReleasingStream,
     RunLimits,
     budget_message,
@@ -71,10 +72,7 @@ def _sse(event: str, data: Any) -> str:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        return await read_json_object(request, MAX_BODY_BYTES, allow_empty=True)
-    except BodyError as exc:
-        raise ApiError(exc.status, str(exc)) from None
+    return await read_json_object(request, MAX_BODY_BYTES, allow_empty=True)
 
 
 def _options(body: dict[str, Any]) -> dict[str, str]:
@@ -90,10 +88,7 @@ def _human_message(body: dict[str, Any]) -> HumanMessage:
     request = body.get("request")
     if not isinstance(request, str) or not request.strip():
         raise ApiError(400, "request must be a non-empty string: say what to do")
-    try:
-        check_length(len(request))
-    except BodyError as exc:
-        raise ApiError(exc.status, str(exc)) from None
+    check_length(len(request))
     images = body.get("images") or []
     if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
         raise ApiError(400, "images must be a list of data URIs")
@@ -170,7 +165,7 @@ class ThreadRunner:
     async def stream(self, thread_id: str, graph_input: Any, options: dict[str, str],
                      seconds: float | None = None) -> AsyncIterator[str]:
         """The run's events, within ``seconds``; the thread is released when it ends."""
-        budget = RunLimits().seconds if seconds is None else seconds
+        budget = RUN_SECONDS if seconds is None else seconds
         try:
             yield _sse("thread", {"thread_id": thread_id})
             async for mode, chunk in within(self.graph.astream(
@@ -242,9 +237,8 @@ def answer_json(thread_id: str, answer: Any) -> dict[str, Any]:
     """The answer with URLs for its files (the server's paths stay on the server)."""
     base = f"/api/threads/{thread_id}"
     data = public_answer(answer, lambda name, _path: f"{base}/files/{name}")
-    data.pop("files", None)
+    data["urls"] = data.pop("files")  # public_answer already gave each file its URL
     data["overlay"] = None
-    data["urls"] = {name: f"{base}/files/{name}" for name in answer.files}
     data["answer_url"] = f"{base}/answer.json"
     return data
 
@@ -278,7 +272,7 @@ def thread_routes(get_runner: Callable[[], Awaitable[ThreadRunner]],
                                 status_code=503)
         try:
             return await handler(runner, request)  # type: ignore[no-any-return]
-        except ApiError as exc:
+        except (ApiError, BodyError) as exc:  # both carry the status they answer with
             return JSONResponse({"error": {"message": str(exc)}}, status_code=exc.status)
 
     async def start(runner: ThreadRunner, request: Request) -> Response:
